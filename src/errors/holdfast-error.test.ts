@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { type ErrorCode, errorCodes } from './error-codes.js';
+import type { ErrorDetailsMap } from './error-details.js';
+import {
+  HoldfastError,
+  hasCode,
+  holdfastError,
+  isHoldfastError,
+  NonRetriableError,
+  RetryAfterError,
+  toHoldfastError,
+} from './holdfast-error.js';
+import { pickLocale, recommend } from './recommendations.js';
+
+/** Realistic details for every code, so the catalogue is exercised on each one. */
+const samples: { [C in ErrorCode]: ErrorDetailsMap[C] } = {
+  PROVIDER_TIMEOUT: { provider: 'openai', phase: 'headers', timeoutMs: 30_000, elapsedMs: 30_012 },
+  PROVIDER_RATE_LIMITED: {
+    provider: 'gemini',
+    retryAfterMs: 53_016,
+    remainingMs: 20_000,
+    beyondDeadline: true,
+    limitType: 'tokens',
+    limit: 50_000,
+    remaining: 0,
+  },
+  PROVIDER_QUOTA_EXHAUSTED: {
+    provider: 'gemini',
+    quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier',
+  },
+  PROVIDER_OVERLOADED: { provider: 'anthropic', status: 529 },
+  PROVIDER_ERROR: { provider: 'openai', status: 502, requestId: 'req_1' },
+  PROVIDER_REJECTED: { provider: 'openai', status: 401, providerMessage: 'Incorrect API key provided' },
+  PROVIDER_UNREACHABLE: { provider: 'keepa', host: 'api.keepa.com', errno: 'ECONNREFUSED' },
+  CIRCUIT_OPEN: { provider: 'gemini', retryAfterMs: 30_000, failures: 5 },
+  STEP_TIMEOUT: {
+    step: 'embed',
+    timeoutMs: 120_000,
+    progress: { done: 47, total: 92, unit: 'chunks', percent: 51.08 },
+  },
+  JOB_TIMEOUT: { jobId: 'j1', timeoutMs: 600_000, step: 'analyze' },
+  STEP_FAILED: { step: 'extract', name: 'TypeError' },
+  QUOTA_EXCEEDED: {
+    scope: 'tenant:acme',
+    meter: 'openai:tokens',
+    period: 'day',
+    limit: 1_000_000,
+    used: 950_000,
+    balance: 50_000,
+    required: 100_000,
+    deficit: 50_000,
+    resetAt: '2026-11-23T00:00:00.000Z',
+  },
+  INSUFFICIENT_TOKENS: {
+    scope: 'global',
+    meter: 'keepa:tokens',
+    balance: 5,
+    required: 10,
+    deficit: 5,
+    refill: { amount: 50, everyMs: 10_800_000 },
+  },
+  JOB_TOO_EXPENSIVE: { pipeline: 'sourcing', meter: 'keepa:tokens', estimate: 500, cap: 200, excess: 300 },
+  BUDGET_EXCEEDED: { meter: 'openai:tokens', cap: 200_000, used: 199_000, requested: 4096, step: 'analyze' },
+  ROLLBACK_FAILED: { step: 'reserve-stock', failures: [{ step: 'reserve-stock', message: 'HTTP 500' }] },
+  VALIDATION_ERROR: { field: 'url', issues: [{ path: 'url', message: 'Expected a URL' }] },
+  NOT_FOUND: { kind: 'pipeline', id: 'analyse', known: ['analyze-document', 'product-sourcing'] },
+  CONFLICT: { kind: 'job', id: 'j1', state: 'running', allowed: ['failed', 'cancelled'] },
+  IDEMPOTENCY_CONFLICT: { key: 'msg-1', existingJobId: 'j1' },
+  CANCELLED: { jobId: 'j1', reason: 'requested by operator', step: 'embed' },
+  LEASE_LOST: { jobId: 'j1' },
+  STORE_LOCKED: { dataDir: '/srv/.holdfast', pid: 4242 },
+  INTERNAL: { reason: 'unexpected state' },
+};
+
+describe('HoldfastError', () => {
+  it('has complete English and French recommendations for every code, built from the details', () => {
+    for (const code of Object.keys(errorCodes) as ErrorCode[]) {
+      const en = recommend(code, samples[code] as never, 'en');
+      const fr = recommend(code, samples[code] as never, 'fr');
+      expect(en.length, code).toBeGreaterThan(0);
+      expect(fr.length, code).toBe(en.length);
+      for (const line of [...en, ...fr]) {
+        expect(line, code).not.toMatch(/undefined|NaN|\[object Object\]|\$\{/);
+      }
+      expect(new HoldfastError(code, samples[code] as never).message, code).not.toMatch(/undefined|NaN/);
+    }
+  });
+
+  it('writes progress and figures into the diagnosis', () => {
+    const error = holdfastError('STEP_TIMEOUT', samples.STEP_TIMEOUT);
+    expect(error.message).toBe("Step 'embed' timed out after 2 min at 47/92 chunks (51 %)");
+    expect(error.recommendations('en').join('\n')).toContain('47/92 chunks');
+    expect(error.recommendations('fr').join('\n')).toContain('47/92 chunks');
+    const quota = holdfastError('QUOTA_EXCEEDED', samples.QUOTA_EXCEEDED);
+    expect(quota.recommendations('en')[0]).toContain('this job needs 100,000, 50,000 more');
+    expect(quota.recommendations('fr')[0]).toMatch(/demande 100\s000, soit 50\s000 de trop/);
+    const rate = holdfastError('PROVIDER_RATE_LIMITED', samples.PROVIDER_RATE_LIMITED);
+    expect(rate.message).toBe(
+      'gemini rate limit: asked to wait 53 s but only 20 s remained before the deadline',
+    );
+  });
+
+  it('serialises to JSON and back', () => {
+    const error = new HoldfastError('PROVIDER_RATE_LIMITED', { provider: 'openai' }, { retryAfterMs: 1146 });
+    const json = JSON.parse(JSON.stringify(error));
+    expect(json).toMatchObject({
+      code: 'PROVIDER_RATE_LIMITED',
+      retryable: true,
+      retryAfterMs: 1146,
+      details: { provider: 'openai' },
+    });
+    expect(json.recommendations.length).toBeGreaterThan(0);
+    const back = HoldfastError.fromJSON(json);
+    expect(back.code).toBe('PROVIDER_RATE_LIMITED');
+    expect(back.retryAfterMs).toBe(1146);
+    expect(back.message).toBe(error.message);
+    expect(HoldfastError.fromJSON({ code: 'NOPE' }).code).toBe('INTERNAL');
+  });
+
+  it('is recognised across package copies by its brand, not by instanceof', () => {
+    const foreign = Object.create(null) as Record<symbol, unknown>;
+    foreign[Symbol.for('holdfast.error')] = true;
+    expect(isHoldfastError(foreign)).toBe(true);
+    expect(isHoldfastError(new Error('x'))).toBe(false);
+    expect(hasCode(holdfastError('NOT_FOUND', { kind: 'job', id: '1' }), 'NOT_FOUND')).toBe(true);
+  });
+
+  it('gives user-thrown errors their meaning', () => {
+    const never = new NonRetriableError('not a PDF');
+    expect(never.retryable).toBe(false);
+    expect(isHoldfastError(never)).toBe(true);
+    const later = new RetryAfterError(5000);
+    expect(later.retryable).toBe(true);
+    expect(later.retryAfterMs).toBe(5000);
+    expect(() => new RetryAfterError(-1)).toThrow(RangeError);
+    const wrapped = toHoldfastError(new TypeError('boom'), { step: 'x' });
+    expect(wrapped.code).toBe('STEP_FAILED');
+    expect(wrapped.message).toBe('boom');
+    expect(wrapped.retryable).toBe(true);
+    expect(wrapped.cause).toBeInstanceOf(TypeError);
+  });
+
+  it('picks a locale from Accept-Language', () => {
+    expect(pickLocale('fr-FR,fr;q=0.9,en;q=0.8')).toBe('fr');
+    expect(pickLocale('de-DE,en;q=0.5')).toBe('en');
+    expect(pickLocale(undefined)).toBe('en');
+  });
+});

@@ -1,0 +1,145 @@
+import { billingPages, statusPages } from './format.js';
+import type { Catalogue } from './recommendations.js';
+
+const resumeNote =
+  'Retry the job: steps that already succeeded are not run again, so they are not paid twice.';
+
+export const english: Catalogue = {
+  PROVIDER_TIMEOUT: (d, f) => [
+    d.phase === 'connect'
+      ? `The connection to ${d.provider} could not be opened within ${f.dur(d.timeoutMs)}: check its base URL, DNS and any proxy in between.`
+      : d.phase === 'deadline'
+        ? `The call was still running when the step's or job's deadline passed; give the pipeline a longer \`timeout\` if such calls are expected to be slow.`
+        : `${d.provider} answered nothing within ${f.dur(d.timeoutMs)} (${d.phase}); if the requests are legitimately large, raise the provider's \`timeouts.${d.phase}\`.`,
+    `A slow API is often an overloaded or rate-limited one: check ${statusPages[d.provider] ?? `${d.provider}'s status page`} and your usage dashboard.`,
+    resumeNote,
+  ],
+  PROVIDER_RATE_LIMITED: (d, f) => [
+    d.beyondDeadline
+      ? `${d.provider} asked to wait ${f.dur(d.retryAfterMs)}, but only ${f.dur(d.remainingMs)} remained before the deadline, so the call stopped at once instead of sleeping past it.`
+      : d.retryAfterMs !== undefined
+        ? `${d.provider} asked to wait ${f.dur(d.retryAfterMs)}; the job waits that long without holding a worker, then resumes by itself.`
+        : `${d.provider} is rate limiting this account; calls are retried with backoff.`,
+    d.beyondDeadline &&
+      `Give the pipeline a longer \`timeout\`, or retry the job after ${f.dur(d.retryAfterMs)}.`,
+    d.limit !== undefined &&
+      `The ${d.limitType ?? 'request'} limit is ${f.num(d.limit)}${d.remaining === undefined ? '' : ` (${f.num(d.remaining)} left)`}${d.resetAt ? `, reset at ${d.resetAt}` : ''}.`,
+    `Lower the concurrency of calls to ${d.provider} (a bulkhead), or ask ${d.provider} for a higher rate-limit tier.`,
+  ],
+  PROVIDER_QUOTA_EXHAUSTED: (d) => [
+    `${d.provider} reports that the account's quota or credit is used up${d.quotaId ? ` (${d.quotaId})` : ''}: retrying cannot succeed until that changes, so no retry was made.`,
+    d.quotaId?.includes('PerDay')
+      ? `This is a daily quota: it resets at midnight Pacific time, or sooner with billing enabled on the project.`
+      : `Add credit or raise the spending limit: ${billingPages[d.provider] ?? `${d.provider}'s billing page`}.`,
+    `Configure a \`fallback\` provider to keep serving while ${d.provider} is exhausted.`,
+    `Once the account is funded, retry the job: finished steps are not paid again.`,
+  ],
+  PROVIDER_OVERLOADED: (d) => [
+    `${d.provider} is overloaded${d.status ? ` (HTTP ${d.status})` : ''}: the problem is on their side and usually passes within minutes.`,
+    `The call is retried with backoff; if it keeps failing, configure a \`fallback\` provider of the same kind.`,
+    statusPages[d.provider] && `Follow ${statusPages[d.provider]} for the incident.`,
+  ],
+  PROVIDER_ERROR: (d) => [
+    `${d.provider} failed on its side${d.status ? ` (HTTP ${d.status})` : ''}; such errors are retried automatically with backoff.`,
+    `If it persists, check ${statusPages[d.provider] ?? `${d.provider}'s status page`}${d.requestId ? ` and quote request id ${d.requestId} to their support` : ''}.`,
+    resumeNote,
+  ],
+  PROVIDER_REJECTED: (d) => [
+    `${d.provider} refused the request${d.status ? ` with HTTP ${d.status}` : ''}${d.param ? ` because of parameter \`${d.param}\`` : ''}${d.providerMessage ? `: "${d.providerMessage}"` : ''}. Sent again unchanged, it would be refused again, so it was not retried.`,
+    (d.status === 401 || d.status === 403) &&
+      `Check the API key configured for ${d.provider}: it is missing, wrong, revoked or lacks access to this model.`,
+    d.status === 404 && `Check the model name and the provider's base URL.`,
+    (d.status === 400 || d.status === 413) &&
+      `If the input is too long for the model, split it into smaller chunks or lower \`max_tokens\`.`,
+  ],
+  PROVIDER_UNREACHABLE: (d) => [
+    `${d.provider} could not be reached${d.host ? ` at ${d.host}` : ''}${d.errno ? ` (${d.errno})` : ''}: check network access, DNS, firewalls and the provider's base URL.`,
+    `Connection failures are retried automatically; the circuit breaker pauses calls if they keep failing.`,
+  ],
+  CIRCUIT_OPEN: (d, f) => [
+    `Calls to ${d.provider} are paused for ${f.dur(d.retryAfterMs)}${d.failures ? ` after ${f.num(d.failures)} failures in a row` : ''}, so you do not pay for requests that would fail.`,
+    `The job waits and resumes by itself; a single trial call tests ${d.provider} before traffic resumes.`,
+    `Check ${statusPages[d.provider] ?? `${d.provider}'s status`}, or configure a \`fallback\` provider.`,
+  ],
+  STEP_TIMEOUT: (d, f) => [
+    `Nothing step '${d.step}' wrote was kept: its staged writes were rolled back with it.`,
+    d.progress
+      ? `It had processed ${f.progress(d.progress)} in ${f.dur(d.timeoutMs)}: give the step a longer \`timeout\` or process fewer items per step.`
+      : `Give the step a longer \`timeout\` (now ${f.dur(d.timeoutMs)}) or split it into smaller steps.`,
+    `Retrying resumes at step '${d.step}': the steps before it are not run, nor paid, again.`,
+  ],
+  JOB_TIMEOUT: (d, f) => [
+    d.wouldWaitMs !== undefined
+      ? `A retry would have had to wait ${f.dur(d.wouldWaitMs)}, beyond the job's ${f.dur(d.timeoutMs)} deadline, so the job stopped now instead of sleeping.`
+      : `The job used its whole ${f.dur(d.timeoutMs)} deadline${d.step ? ` and was stopped during step '${d.step}'` : ''}${d.progress ? ` at ${f.progress(d.progress)}` : ''}; that step's writes were rolled back.`,
+    `Raise the pipeline's \`timeout\`, or split the work into more, smaller steps.`,
+    `Retry the job: it gets a fresh deadline and resumes after the last step that succeeded.`,
+  ],
+  STEP_FAILED: (d, f) => [
+    d.name === 'NonRetriableError'
+      ? `The step declared this failure permanent: fix its input or code, then retry the job.`
+      : d.name === 'RetryAfterError'
+        ? `The step asked to be retried later; the job resumes by itself at that time.`
+        : `Read the error message and the step's events for the cause; the job is retried by its retry policy.`,
+    d.progress && `The step had reached ${f.progress(d.progress)}; its staged writes were rolled back.`,
+    d.name !== 'NonRetriableError' &&
+      `If this failure can never succeed on retry, throw \`NonRetriableError\` so the job fails at once.`,
+  ],
+  QUOTA_EXCEEDED: (d, f) => [
+    `The ${d.period} ${d.meter} budget of ${d.scope} has ${f.num(d.balance)} left (limit ${f.num(d.limit)}, used ${f.num(d.used)}${d.reserved ? `, held by running jobs ${f.num(d.reserved)}` : ''}); this job needs ${f.num(d.required)}, ${f.num(d.deficit)} more.`,
+    d.resetAt
+      ? `The budget resets at ${d.resetAt}: retry then, or raise its limit.`
+      : `Raise the budget's limit to continue.`,
+    `Or make the job smaller, or set the pipeline's budget mode to \`wait\` so jobs wait for the reset instead of failing.`,
+  ],
+  INSUFFICIENT_TOKENS: (d, f) => [
+    `Balance ${f.num(d.balance)} ${d.meter}, required ${f.num(d.required)}: ${f.num(d.deficit)} missing.`,
+    d.refill
+      ? `The balance refills ${f.num(d.refill.amount)} every ${f.dur(d.refill.everyMs)}: enough in about ${f.dur(Math.ceil(d.deficit / d.refill.amount) * d.refill.everyMs)}${d.resetAt ? ` (next refill at ${d.resetAt})` : ''}.`
+      : d.resetAt && `The balance resets at ${d.resetAt}.`,
+    `Reduce the job (fewer items), wait for the refill, or set the pipeline's budget mode to \`wait\`.`,
+  ],
+  JOB_TOO_EXPENSIVE: (d, f) => [
+    `This job is estimated at ${f.num(d.estimate)} ${d.meter}, ${f.num(d.excess)} above the cap of ${f.num(d.cap)} for one '${d.pipeline}' job; it was not started and nothing was spent.`,
+    `Make the job smaller (fewer items, narrower filters), or raise the pipeline's \`budget\` for ${d.meter}.`,
+  ],
+  BUDGET_EXCEEDED: (d, f) => [
+    `The job has used ${f.num(d.used)} of its ${f.num(d.cap)} ${d.meter} cap and its next call needed up to ${f.num(d.requested)}; the call was not made and ${d.step ? `step '${d.step}'` : 'the step'} was rolled back.`,
+    `Raise the pipeline's \`budget\` for ${d.meter}, lower the calls' \`max_tokens\`, or make the job smaller; retrying resumes at the step that stopped.`,
+  ],
+  ROLLBACK_FAILED: (d) => [
+    `An undo (compensation) failed${d.step ? ` for step '${d.step}'` : ''}${d.failures?.length ? `: ${d.failures.map((x) => `${x.step}: ${x.message}`).join('; ')}` : ''}. Effects of that step outside the database may still exist.`,
+    `Check and undo those effects by hand; writes staged with \`ctx.write\` were rolled back and need no undo.`,
+  ],
+  VALIDATION_ERROR: (d) => [
+    `Fix ${d.field ? `\`${d.field}\`` : 'the value'}: ${d.issues[0]?.message ?? 'it is invalid'}${d.issues.length > 1 ? ` (and ${d.issues.length - 1} more problem${d.issues.length > 2 ? 's' : ''})` : ''}.`,
+    `Nothing was stored; submit again once corrected.`,
+  ],
+  NOT_FOUND: (d) => [
+    `No ${d.kind} is named '${d.id}'.`,
+    d.known && (d.known.length ? `Known ${d.kind}s: ${d.known.join(', ')}.` : `No ${d.kind} is configured.`),
+  ],
+  CONFLICT: (d) => [
+    `${d.kind} '${d.id}' is ${d.state ?? 'in another state'}${d.allowed?.length ? `; this is only possible when it is ${d.allowed.join(' or ')}` : ''}.`,
+  ],
+  IDEMPOTENCY_CONFLICT: (d) => [
+    `The idempotency key '${d.key}' already belongs to job ${d.existingJobId}, submitted with a different input.`,
+    `Use a new key for a different input, or send the original input again to get job ${d.existingJobId} back.`,
+  ],
+  CANCELLED: (d) => [
+    `The job was cancelled${d.reason ? ` (${d.reason})` : ''}${d.step ? ` during step '${d.step}'` : ''}: that step's writes were rolled back and undo hooks ran.`,
+    `Retry the job to resume it after the last step that succeeded.`,
+  ],
+  LEASE_LOST: () => [
+    `This worker lost the job's lease (it renewed too late, or another worker took the job over), so its writes were refused.`,
+    `Check the worker's event loop and database latency; the job resumes on the worker that holds it now.`,
+  ],
+  STORE_LOCKED: (d) => [
+    `The embedded database at ${d.dataDir} is open in another Holdfast process${d.pid ? ` (pid ${d.pid}${d.host ? ` on ${d.host}` : ''})` : ''}; embedded mode allows one process.`,
+    `Stop that process, or point this one at another directory; to share a database between processes, use PostgreSQL (DATABASE_URL).`,
+  ],
+  INTERNAL: (d) => [
+    `Holdfast hit an unexpected condition${d.reason ? ` (${d.reason})` : ''}.`,
+    `Report it with the job's events; retrying the job is safe.`,
+  ],
+};

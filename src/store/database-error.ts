@@ -1,0 +1,32 @@
+/**
+ * An error raised by the database, with PostgreSQL's SQLSTATE `code` (e.g. '23505' for a unique
+ * violation) whichever store raised it.
+ */
+export class DatabaseError extends Error {
+  readonly code: string | undefined;
+  readonly detail: string | undefined;
+  readonly constraint: string | undefined;
+
+  constructor(
+    fields: { message: string; code?: unknown; detail?: unknown; constraint?: unknown },
+    query?: string,
+  ) {
+    super(
+      query ? `${fields.message} (in: ${query.replace(/\s+/g, ' ').trim().slice(0, 200)})` : fields.message,
+    );
+    this.name = 'DatabaseError';
+    this.code = typeof fields.code === 'string' ? fields.code : undefined;
+    this.detail = typeof fields.detail === 'string' ? fields.detail : undefined;
+    this.constraint = typeof fields.constraint === 'string' ? fields.constraint : undefined;
+  }
+}
+
+export const sqlState = {
+  uniqueViolation: '23505',
+  serializationFailure: '40001',
+  deadlockDetected: '40P01',
+} as const;
+
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === sqlState.uniqueViolation;
+}

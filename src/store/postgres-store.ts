@@ -1,0 +1,234 @@
+import pg from 'pg';
+import { DatabaseError } from './database-error.js';
+import {
+  checkChannel,
+  type ListenOptions,
+  type QueryResult,
+  type Row,
+  type Store,
+  type TxSql,
+  txSql,
+} from './store.js';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:pass@host:port/db` */
+  readonly url: string;
+  /** Connections in the pool (default 10). */
+  readonly poolSize?: number;
+  /** Give up connecting after this long (default 5 s), so an unreachable database fails fast. */
+  readonly connectTimeoutMs?: number;
+  /** Where to report errors of idle connections and of the listener (default: stderr). */
+  readonly onError?: (error: Error) => void;
+}
+
+// text[] (oid 1009) is not among the TypeId builtins pg's types list, hence the cast.
+const textArray = pg.types.getTypeParser(1009 as Parameters<typeof pg.types.getTypeParser>[0]);
+const toNumber = (value: string) => Number(value);
+const toNumbers = (value: string) =>
+  (textArray(value) as Array<string | null>).map((v) => (v === null ? null : Number(v)));
+
+/** int8 and numeric as numbers, like the embedded store (counts and amounts stay below 2^53). */
+const typeOverrides: Record<number, (value: string) => unknown> = {
+  20: toNumber, // int8
+  1700: toNumber, // numeric
+  1016: toNumbers, // int8[]
+  1231: toNumbers, // numeric[]
+};
+
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    typeOverrides[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * The shared store: a pg pool on a PostgreSQL server that any number of Holdfast processes use
+ * together. LISTEN runs on one dedicated connection that reconnects by itself and tells listeners
+ * when it did, so they can catch up on what they missed.
+ */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly shared = true;
+  readonly description: string;
+  readonly #pool: pg.Pool;
+  readonly #config: pg.ClientConfig;
+  readonly #onError: (error: Error) => void;
+  readonly #channels = new Map<
+    string,
+    Set<{ fn: (payload: string) => void; options?: ListenOptions | undefined }>
+  >();
+  #listener: pg.Client | undefined;
+  #listenerReady: Promise<pg.Client> | undefined;
+  #closed = false;
+
+  private constructor(options: PostgresStoreOptions) {
+    this.#config = {
+      connectionString: options.url,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      types,
+    };
+    this.#pool = new pg.Pool({ ...this.#config, max: options.poolSize ?? 10 });
+    this.#onError =
+      options.onError ?? ((error) => process.stderr.write(`holdfast: database: ${error.message}\n`));
+    this.#pool.on('error', (error) => this.#onError(error));
+    this.description = `PostgreSQL ${redact(options.url)}`;
+  }
+
+  /** Connects (checking the server answers) and returns the store. */
+  static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
+    const store = new PostgresStore(options);
+    try {
+      await store.query('select 1');
+    } catch (error) {
+      await store.#pool.end().catch(() => {});
+      throw new Error(`Cannot reach ${store.description}: ${(error as Error).message}`, { cause: error });
+    }
+    return store;
+  }
+
+  async query<R = Row>(text: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+    try {
+      const result = await this.#pool.query(text, params as unknown[]);
+      return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
+    } catch (error) {
+      throw wrap(error, text);
+    }
+  }
+
+  async transaction<T>(fn: (tx: TxSql) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    let broken = false;
+    try {
+      await client.query('begin');
+      const tx = txSql(
+        async (text, params) => {
+          try {
+            const result = await client.query(text, (params ?? []) as unknown[]);
+            return { rows: result.rows, rowCount: result.rowCount ?? result.rows.length };
+          } catch (error) {
+            throw wrap(error, text);
+          }
+        },
+        async (sql) => {
+          try {
+            await client.query(sql);
+          } catch (error) {
+            throw wrap(error, sql);
+          }
+        },
+      );
+      let value: T;
+      try {
+        value = await fn(tx as TxSql);
+      } catch (error) {
+        await client.query('rollback').catch(() => {
+          broken = true;
+        });
+        throw error;
+      }
+      await client.query('commit');
+      return value;
+    } catch (error) {
+      if (!(error instanceof DatabaseError) && isConnectionError(error)) broken = true;
+      throw error instanceof DatabaseError || !(error as { code?: unknown }).code
+        ? error
+        : wrap(error, 'commit');
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.query(sql);
+  }
+
+  async listen(channel: string, fn: (payload: string) => void, options?: ListenOptions) {
+    checkChannel(channel);
+    const entry = { fn, options };
+    let set = this.#channels.get(channel);
+    if (set === undefined) {
+      set = new Set();
+      this.#channels.set(channel, set);
+      const client = await this.#connectListener();
+      await client.query(`listen ${channel}`);
+    }
+    set.add(entry);
+    return async () => {
+      set.delete(entry);
+      if (set.size === 0 && this.#channels.get(channel) === set) {
+        this.#channels.delete(channel);
+        await this.#listener?.query(`unlisten ${channel}`).catch(() => {});
+      }
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const listener = this.#listener;
+    this.#listener = undefined;
+    await listener?.end().catch(() => {});
+    await this.#pool.end();
+  }
+
+  #connectListener(): Promise<pg.Client> {
+    this.#listenerReady ??= (async () => {
+      const client = new pg.Client(this.#config);
+      client.on('notification', (message) => {
+        for (const { fn } of this.#channels.get(message.channel) ?? []) fn(message.payload ?? '');
+      });
+      client.on('error', (error) => this.#onError(error));
+      client.on('end', () => {
+        if (this.#listener === client) this.#listener = undefined;
+        this.#listenerReady = undefined;
+        if (!this.#closed) void this.#reconnect(1);
+      });
+      await client.connect();
+      this.#listener = client;
+      return client;
+    })().catch((error: unknown) => {
+      this.#listenerReady = undefined;
+      throw error;
+    });
+    return this.#listenerReady;
+  }
+
+  /** Re-establishes LISTEN after the connection dropped, with a capped backoff. */
+  async #reconnect(attempt: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** (attempt - 1))));
+    if (this.#closed || this.#channels.size === 0) return;
+    try {
+      const client = await this.#connectListener();
+      for (const channel of this.#channels.keys()) await client.query(`listen ${channel}`);
+      for (const set of this.#channels.values()) for (const { options } of set) options?.onReconnect?.();
+    } catch (error) {
+      this.#onError(error as Error);
+      void this.#reconnect(attempt + 1);
+    }
+  }
+}
+
+function wrap(error: unknown, query: string): Error {
+  if (error instanceof DatabaseError) return error;
+  const e = error as { message?: string; code?: unknown; detail?: unknown; constraint?: unknown };
+  if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) {
+    return new DatabaseError(
+      { message: e.message ?? String(error), code: e.code, detail: e.detail, constraint: e.constraint },
+      query,
+    );
+  }
+  return error as Error;
+}
+
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('E') || code.startsWith('08') || code === '57P01');
+}
+
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
+  } catch {
+    return '(invalid URL)';
+  }
+}

@@ -78,6 +78,9 @@ export interface ErrorDetailsMap {
     readonly progress?: ProgressSnapshot | undefined;
     /** Set when a retry was not attempted because its wait would end after the deadline. */
     readonly wouldWaitMs?: number | undefined;
+    readonly remainingMs?: number | undefined;
+    /** The failure that would have been retried. */
+    readonly cause?: { readonly code: string; readonly message: string } | undefined;
   };
   STEP_FAILED: {
     readonly jobId?: string | undefined;
@@ -124,6 +127,8 @@ export interface ErrorDetailsMap {
   ROLLBACK_FAILED: {
     readonly jobId?: string | undefined;
     readonly step?: string | undefined;
+    /** The failure that made the job undo its steps. */
+    readonly cause?: { readonly code: string; readonly message: string } | undefined;
     readonly failures?: ReadonlyArray<{ readonly step: string; readonly message: string }> | undefined;
   };
   VALIDATION_ERROR: {

@@ -70,7 +70,7 @@ export const english: Catalogue = {
   ],
   JOB_TIMEOUT: (d, f) => [
     d.wouldWaitMs !== undefined
-      ? `A retry would have had to wait ${f.dur(d.wouldWaitMs)}, beyond the job's ${f.dur(d.timeoutMs)} deadline, so the job stopped now instead of sleeping.`
+      ? `A retry${d.cause ? ` after ${d.cause.code}` : ''} would have had to wait ${f.dur(d.wouldWaitMs)}, but only ${f.dur(d.remainingMs)} remained of the job's ${f.dur(d.timeoutMs)} deadline, so the job stopped now instead of sleeping.`
       : `The job used its whole ${f.dur(d.timeoutMs)} deadline${d.step ? ` and was stopped during step '${d.step}'` : ''}${d.progress ? ` at ${f.progress(d.progress)}` : ''}; that step's writes were rolled back.`,
     `Raise the pipeline's \`timeout\`, or split the work into more, smaller steps.`,
     `Retry the job: it gets a fresh deadline and resumes after the last step that succeeded.`,
@@ -108,6 +108,7 @@ export const english: Catalogue = {
     `Raise the pipeline's \`budget\` for ${d.meter}, lower the calls' \`max_tokens\`, or make the job smaller; retrying resumes at the step that stopped.`,
   ],
   ROLLBACK_FAILED: (d) => [
+    d.cause && `The job failed with ${d.cause.code} (${d.cause.message}) and its completed steps were being undone.`,
     `An undo (compensation) failed${d.step ? ` for step '${d.step}'` : ''}${d.failures?.length ? `: ${d.failures.map((x) => `${x.step}: ${x.message}`).join('; ')}` : ''}. Effects of that step outside the database may still exist.`,
     `Check and undo those effects by hand; writes staged with \`ctx.write\` were rolled back and need no undo.`,
   ],

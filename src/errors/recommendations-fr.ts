@@ -70,7 +70,7 @@ export const french: Catalogue = {
   ],
   JOB_TIMEOUT: (d, f) => [
     d.wouldWaitMs !== undefined
-      ? `Une nouvelle tentative aurait dû attendre ${f.dur(d.wouldWaitMs)}, au-delà de l'échéance de ${f.dur(d.timeoutMs)} du job : il s'arrête maintenant au lieu d'attendre.`
+      ? `Une nouvelle tentative${d.cause ? ` après ${d.cause.code}` : ''} aurait dû attendre ${f.dur(d.wouldWaitMs)}, mais il ne restait que ${f.dur(d.remainingMs)} de l'échéance de ${f.dur(d.timeoutMs)} du job : il s'arrête maintenant au lieu d'attendre.`
       : `Le job a épuisé son échéance de ${f.dur(d.timeoutMs)}${d.step ? ` et a été arrêté pendant l'étape « ${d.step} »` : ''}${d.progress ? ` à ${f.progress(d.progress)}` : ''} ; les écritures de cette étape ont été annulées.`,
     `Augmentez le \`timeout\` du pipeline, ou découpez le travail en étapes plus nombreuses et plus petites.`,
     `Relancez le job : il reçoit une nouvelle échéance et reprend après la dernière étape réussie.`,
@@ -108,6 +108,7 @@ export const french: Catalogue = {
     `Relevez le \`budget\` du pipeline pour ${d.meter}, réduisez le \`max_tokens\` des appels, ou réduisez le job ; une relance reprend à l'étape interrompue.`,
   ],
   ROLLBACK_FAILED: (d) => [
+    d.cause && `Le job a échoué avec ${d.cause.code} (${d.cause.message}) et ses étapes terminées étaient en cours d'annulation.`,
     `Une annulation (compensation) a échoué${d.step ? ` pour l'étape « ${d.step} »` : ''}${d.failures?.length ? ` : ${d.failures.map((x) => `${x.step} : ${x.message}`).join(' ; ')}` : ''}. Les effets de cette étape hors de la base peuvent subsister.`,
     `Vérifiez et annulez ces effets à la main ; les écritures préparées avec \`ctx.write\` ont été annulées et n'ont besoin de rien.`,
   ],

@@ -19,6 +19,8 @@ create table holdfast.jobs (
   -- When a queued or waiting job may start.
   run_at timestamptz not null,
   wait_reason text,
+  -- The delay chosen before the last retry (decorrelated jitter grows from it).
+  retry_delay_ms integer,
   timeout_ms bigint,
   -- Wall-clock deadline of the current run, fixed when the run first starts.
   deadline_at timestamptz,

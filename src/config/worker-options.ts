@@ -1,0 +1,68 @@
+import { type Duration, parseDuration } from '../time/duration.js';
+
+export interface WorkerOptions {
+  /** Jobs run at once by this process (default 10). */
+  readonly concurrency?: number;
+  /** How long a claimed job stays ours without a heartbeat (default 30 s). */
+  readonly lease?: Duration;
+  /** Heartbeat period (default a third of the lease). */
+  readonly heartbeat?: Duration;
+  /** Look for due jobs at least this often, in case a wake-up was missed (default 1 s). */
+  readonly poll?: Duration;
+  /** At most one progress event per step per this period (default 250 ms); the last always lands. */
+  readonly progressInterval?: Duration;
+  /** Longest a compensation may run (default 60 s). */
+  readonly compensationTimeout?: Duration;
+  /** Group-commit batch limit (default 256 operations per transaction). */
+  readonly batchSize?: number;
+}
+
+export interface ResolvedWorkerOptions {
+  readonly concurrency: number;
+  readonly leaseMs: number;
+  readonly heartbeatMs: number;
+  readonly pollMs: number;
+  readonly progressIntervalMs: number;
+  readonly compensationTimeoutMs: number;
+  readonly batchSize: number;
+}
+
+export const workerDefaults = {
+  concurrency: 10,
+  leaseMs: 30_000,
+  pollMs: 1000,
+  progressIntervalMs: 250,
+  compensationTimeoutMs: 60_000,
+  batchSize: 256,
+} as const;
+
+/** Resolves worker options in one place; a bad value throws a RangeError naming the option. */
+export function resolveWorkerOptions(options: WorkerOptions = {}): ResolvedWorkerOptions {
+  const concurrency = options.concurrency ?? workerDefaults.concurrency;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000) {
+    throw new RangeError(`worker.concurrency must be an integer between 1 and 10000, got ${concurrency}`);
+  }
+  const batchSize = options.batchSize ?? workerDefaults.batchSize;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`worker.batchSize must be a positive integer, got ${batchSize}`);
+  const leaseMs = options.lease === undefined ? workerDefaults.leaseMs : parseDuration(options.lease, 'worker.lease');
+  if (leaseMs < 100) throw new RangeError(`worker.lease must be at least 100ms, got ${leaseMs} ms`);
+  const heartbeatMs = options.heartbeat === undefined ? Math.floor(leaseMs / 3) : parseDuration(options.heartbeat, 'worker.heartbeat');
+  if (heartbeatMs <= 0 || heartbeatMs >= leaseMs) {
+    throw new RangeError(`worker.heartbeat must be shorter than worker.lease (${leaseMs} ms), got ${heartbeatMs} ms`);
+  }
+  return {
+    concurrency,
+    leaseMs,
+    heartbeatMs,
+    pollMs: options.poll === undefined ? workerDefaults.pollMs : parseDuration(options.poll, 'worker.poll'),
+    progressIntervalMs:
+      options.progressInterval === undefined
+        ? workerDefaults.progressIntervalMs
+        : parseDuration(options.progressInterval, 'worker.progressInterval'),
+    compensationTimeoutMs:
+      options.compensationTimeout === undefined
+        ? workerDefaults.compensationTimeoutMs
+        : parseDuration(options.compensationTimeout, 'worker.compensationTimeout'),
+    batchSize,
+  };
+}

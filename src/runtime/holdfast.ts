@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { resolveWorkerOptions, type WorkerOptions } from '../config/worker-options.js';
+import { holdfastError } from '../errors/holdfast-error.js';
+import { EventBus, type EventFilter, type EventListener } from '../events/event-bus.js';
+import { type ReplayOptions, replayEvents } from '../events/event-log.js';
+import type { AnyHoldfastEvent } from '../events/event-map.js';
+import { migrate } from '../store/migrate.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import { type Clock, systemClock } from '../time/clock.js';
+import { type Duration, parseDuration } from '../time/duration.js';
+import { CommitBatcher } from './commit-batcher.js';
+import { idempotencyTtlMs } from './idempotency.js';
+import type { Job } from './job.js';
+import { createJobsApi, type JobListFilter, type JobPage, type RetryCheck, type RetryOptions } from './jobs-api.js';
+import { defaultLogger, type Logger } from './logger.js';
+import type { Pipeline, PipelineInput } from './pipeline.js';
+import type { RuntimeServices } from './runtime-services.js';
+import type { StepContextExtension } from './step-runner.js';
+import { type Admission, type SubmitOptions, type SubmitResult, submitJobs } from './submit.js';
+import { Worker } from './worker.js';
+
+export interface HoldfastOptions {
+  /** A PostgreSQL URL, a directory for the embedded database (e.g. '.holdfast'), or 'memory://'. */
+  readonly database: string | Store;
+  // biome-ignore lint/suspicious/noExplicitAny: pipelines of any input and output types
+  readonly pipelines: ReadonlyArray<Pipeline<any, any, any>>;
+  readonly worker?: WorkerOptions;
+  /** How long an idempotency key is remembered (default 7 days). */
+  readonly idempotencyTtl?: Duration;
+  readonly logger?: Logger;
+  /** Time source (a FakeClock in tests). */
+  readonly clock?: Clock;
+  /** Randomness for retry jitter (seeded in tests). */
+  readonly random?: () => number;
+  /** Apply database migrations at start (default true). */
+  readonly migrate?: boolean;
+}
+
+/** Parts later layers plug in: budgets at submit and retry, capabilities in steps. */
+export interface HoldfastExtensions {
+  readonly admission?: Admission;
+  readonly retryCheck?: RetryCheck;
+  readonly extendStep?: StepContextExtension;
+}
+
+export interface Holdfast {
+  /** Opens the database and applies migrations; other methods call it as needed. */
+  ready(): Promise<void>;
+  /** Starts this process's worker: it claims and runs due jobs. */
+  start(): Promise<void>;
+  /** Stops the worker: running jobs get `graceMs` to finish, then go back to the queue. */
+  stop(options?: { graceMs?: number }): Promise<void>;
+  /** Submits a job; `pipeline` is the definition or its name. */
+  submit<P extends Pipeline<unknown, unknown, unknown>>(
+    pipeline: P | string,
+    input: PipelineInput<P>,
+    options?: SubmitOptions,
+  ): Promise<SubmitResult>;
+  /** Submits many jobs of one pipeline in one transaction (all or nothing). */
+  submitMany<P extends Pipeline<unknown, unknown, unknown>>(
+    pipeline: P | string,
+    items: ReadonlyArray<{ input: PipelineInput<P>; options?: SubmitOptions }>,
+  ): Promise<SubmitResult[]>;
+  readonly jobs: {
+    get(id: string): Promise<Job>;
+    list(filter?: JobListFilter): Promise<JobPage>;
+    retry(id: string, options?: RetryOptions): Promise<Job>;
+    cancel(id: string, options?: { reason?: string }): Promise<Job>;
+  };
+  readonly events: {
+    subscribe(filter: EventFilter, listener: EventListener): () => void;
+    replay(options: ReplayOptions): Promise<AnyHoldfastEvent[]>;
+  };
+  /** The open store (after ready()): for the server, the CLI and tests. */
+  readonly store: Store;
+  readonly services: RuntimeServices;
+  /** Stops the worker and closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * The library's front door. Returns at once; the database is opened on first use (or `ready()`).
+ */
+export function createHoldfast(options: HoldfastOptions, extensions: HoldfastExtensions = {}): Holdfast {
+  const workerOptions = resolveWorkerOptions(options.worker);
+  const ttlMs = options.idempotencyTtl === undefined ? idempotencyTtlMs : parseDuration(options.idempotencyTtl, 'idempotencyTtl');
+  const pipelines = new Map<string, Pipeline>();
+  for (const pipeline of options.pipelines) {
+    if (pipelines.has(pipeline.name)) throw new RangeError(`two pipelines are named '${pipeline.name}'`);
+    pipelines.set(pipeline.name, pipeline as Pipeline);
+  }
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? defaultLogger();
+  const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+  let services: RuntimeServices | undefined;
+  let worker: Worker | undefined;
+  let opening: Promise<RuntimeServices> | undefined;
+  let closed = false;
+
+  const open = (): Promise<RuntimeServices> => {
+    if (closed) return Promise.reject(new Error('This Holdfast instance is closed'));
+    opening ??= (async () => {
+      const store = typeof options.database === 'string' ? await openStore(options.database) : options.database;
+      try {
+        if (options.migrate !== false) await migrate(store);
+        const bus = new EventBus(store, workerId, (error) => logger.warn({ err: error }, 'event subscriber failed'));
+        await bus.start();
+        const batcher = new CommitBatcher({ store, bus, clock, origin: workerId, batchSize: workerOptions.batchSize });
+        services = {
+          store,
+          bus,
+          batcher,
+          clock,
+          options: workerOptions,
+          workerId,
+          logger,
+          random: options.random ?? Math.random,
+        };
+        worker = new Worker(services, pipelines, { extendStep: extensions.extendStep });
+        return services;
+      } catch (error) {
+        if (typeof options.database === 'string') await store.close().catch(() => {});
+        throw error;
+      }
+    })();
+    opening.catch(() => {
+      opening = undefined;
+    });
+    return opening;
+  };
+
+  const resolvePipeline = (pipeline: Pipeline | string): Pipeline => {
+    const name = typeof pipeline === 'string' ? pipeline : pipeline?.name;
+    const found = name === undefined ? undefined : pipelines.get(name);
+    if (found === undefined) {
+      throw holdfastError('NOT_FOUND', { kind: 'pipeline', id: String(name), known: [...pipelines.keys()] });
+    }
+    return found;
+  };
+
+  const jobsApi = async () => {
+    const s = await open();
+    return createJobsApi({
+      services: s,
+      pipelines,
+      retryCheck: extensions.retryCheck,
+      cancelLocal: (id, reason) => worker?.cancelLocal(id, reason),
+      wake: () => worker?.wake(),
+    });
+  };
+
+  const submitMany: Holdfast['submitMany'] = async (pipeline, items) => {
+    const resolved = resolvePipeline(pipeline as Pipeline | string);
+    const s = await open();
+    return submitJobs(
+      { services: s, idempotencyTtlMs: ttlMs, admission: extensions.admission, onSubmitted: () => worker?.wake() },
+      resolved,
+      items,
+    );
+  };
+
+  const hf: Holdfast = {
+    async ready() {
+      await open();
+    },
+    async start() {
+      await open();
+      await worker!.start();
+    },
+    async stop(stopOptions = {}) {
+      await worker?.stop(stopOptions.graceMs);
+    },
+    async submit(pipeline, input, submitOptions) {
+      const [result] = await submitMany(pipeline, [{ input, options: submitOptions }]);
+      return result!;
+    },
+    submitMany,
+    jobs: {
+      get: async (id) => (await jobsApi()).get(id),
+      list: async (filter) => (await jobsApi()).list(filter),
+      retry: async (id, retryOptions) => (await jobsApi()).retry(id, retryOptions),
+      cancel: async (id, cancelOptions) => (await jobsApi()).cancel(id, cancelOptions),
+    },
+    events: {
+      subscribe(filter, listener) {
+        if (services) return services.bus.subscribe(filter, listener);
+        // Not open yet: subscribe as soon as it is.
+        let unsubscribe: (() => void) | undefined;
+        let cancelled = false;
+        void open().then(
+          (s) => {
+            if (!cancelled) unsubscribe = s.bus.subscribe(filter, listener);
+          },
+          () => {},
+        );
+        return () => {
+          cancelled = true;
+          unsubscribe?.();
+        };
+      },
+      async replay(replayOptions) {
+        const s = await open();
+        return replayEvents(s.store, replayOptions);
+      },
+    },
+    get store() {
+      if (!services) throw new Error('Holdfast is not open yet: await hf.ready() first');
+      return services.store;
+    },
+    get services() {
+      if (!services) throw new Error('Holdfast is not open yet: await hf.ready() first');
+      return services;
+    },
+    async close() {
+      if (closed) return;
+      await worker?.stop(0);
+      closed = true;
+      const s = services ?? (await opening?.catch(() => undefined));
+      if (s) {
+        await s.batcher.drain();
+        await s.bus.stop();
+        if (typeof options.database === 'string') await s.store.close();
+      }
+    },
+  };
+  return hf;
+}

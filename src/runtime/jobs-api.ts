@@ -1,0 +1,220 @@
+import { holdfastError } from '../errors/holdfast-error.js';
+import { appendEvents } from '../events/event-log.js';
+import type { TxSql } from '../store/store.js';
+import { cancelChannel, jobsChannel } from './channels.js';
+import { type Job, type JobRow, type JobState, jobStates, jobView, type StepRow } from './job.js';
+import type { Pipeline } from './pipeline.js';
+import type { RuntimeServices } from './runtime-services.js';
+
+export interface JobListFilter {
+  readonly state?: JobState | readonly JobState[];
+  readonly pipeline?: string;
+  readonly tenant?: string;
+  /** At most this many (default 50, max 500), newest first. */
+  readonly limit?: number;
+  /** Continue after this job id (the last of the previous page). */
+  readonly after?: string;
+}
+
+export interface JobPage {
+  readonly jobs: Job[];
+  /** Pass as `after` for the next page; null on the last page. */
+  readonly next: string | null;
+}
+
+export interface RetryOptions {
+  /** Skip the budget pre-check (the budgets still apply to each call). */
+  readonly force?: boolean;
+}
+
+/** Budget pre-check of a manual retry (the ledger provides it). */
+export type RetryCheck = (tx: TxSql, job: JobRow, remainingSteps: readonly string[] | undefined, now: number) => Promise<void>;
+
+export interface JobsApiContext {
+  readonly services: RuntimeServices;
+  readonly pipelines: ReadonlyMap<string, Pipeline>;
+  readonly retryCheck?: RetryCheck | undefined;
+  /** Stops a job running in this process (cancel), and wakes the local worker. */
+  readonly cancelLocal?: (jobId: string, reason?: string) => void;
+  readonly wake?: () => void;
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function createJobsApi(context: JobsApiContext) {
+  const { services } = context;
+  const { store, clock } = services;
+
+  async function get(id: string): Promise<Job> {
+    const row = await loadJob(store, id);
+    const { rows: steps } = await store.query<StepRow>(
+      'select * from holdfast.steps where job_id = $1 order by started_at, name',
+      [id],
+    );
+    return jobView(row, steps, context.pipelines.get(row.pipeline)?.steps);
+  }
+
+  async function list(filter: JobListFilter = {}): Promise<JobPage> {
+    const limit = Math.min(Math.max(1, Math.floor(filter.limit ?? 50)), 500);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const states = filter.state === undefined ? [] : Array.isArray(filter.state) ? filter.state : [filter.state];
+    for (const state of states) {
+      if (!jobStates.includes(state as JobState)) {
+        throw holdfastError('VALIDATION_ERROR', {
+          field: 'state',
+          issues: [{ path: 'state', message: `must be one of ${jobStates.join(', ')}` }],
+          subject: 'filter',
+        });
+      }
+    }
+    if (states.length > 0) {
+      params.push(states);
+      where.push(`state = any($${params.length}::text[])`);
+    }
+    if (filter.pipeline !== undefined) {
+      params.push(filter.pipeline);
+      where.push(`pipeline = $${params.length}`);
+    }
+    if (filter.tenant !== undefined) {
+      params.push(filter.tenant);
+      where.push(`tenant = $${params.length}`);
+    }
+    if (filter.after !== undefined) {
+      const after = await loadJob(store, filter.after);
+      params.push(after.created_at.toISOString(), after.id);
+      where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(limit + 1);
+    const { rows } = await store.query<JobRow>(
+      `select * from holdfast.jobs ${where.length ? `where ${where.join(' and ')}` : ''}
+        order by created_at desc, id desc limit $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, limit);
+    return { jobs: page.map((r) => jobView(r)), next: rows.length > limit ? page.at(-1)!.id : null };
+  }
+
+  /**
+   * Runs a failed or cancelled job again, resuming after its last succeeded step (G2). Steps whose
+   * effects were undone by a compensation run again. Unless forced, budgets must cover the steps
+   * that remain.
+   */
+  async function retry(id: string, options: RetryOptions = {}): Promise<Job> {
+    const now = clock.now();
+    const events = await store.transaction(async (tx) => {
+      const row = await loadJob(tx, id, true);
+      if (row.state !== 'failed' && row.state !== 'cancelled') {
+        throw holdfastError('CONFLICT', { kind: 'job', id, state: row.state, allowed: ['failed', 'cancelled'] });
+      }
+      const pipeline = context.pipelines.get(row.pipeline);
+      await tx.query('delete from holdfast.steps where job_id = $1 and compensated_at is not null', [id]);
+      const { rows: done } = await tx.query<{ name: string }>(
+        `select name from holdfast.steps where job_id = $1 and state = 'succeeded'`,
+        [id],
+      );
+      const completed = new Set(done.map((r) => r.name));
+      if (!options.force && context.retryCheck) {
+        await context.retryCheck(tx, row, pipeline?.steps?.filter((s) => !completed.has(s)), now);
+      }
+      const attempts = pipeline?.retry.attempts ?? 1;
+      const { rows: updated } = await tx.query<{ event_seq: number }>(
+        `update holdfast.jobs set state = 'queued', run_at = $2, attempt = attempt + 1, max_attempts = attempt + $3,
+                error = null, finished_at = null, deadline_at = null, wait_reason = null, retry_delay_ms = null,
+                cancel_requested = false, cancel_reason = null, lease_owner = null, lease_expires_at = null,
+                event_seq = event_seq + 1, updated_at = $2
+          where id = $1 returning event_seq`,
+        [id, new Date(now).toISOString(), attempts],
+      );
+      const stored = await appendEvents(
+        tx,
+        [
+          {
+            type: 'job:queued',
+            jobId: id,
+            seq: updated[0]!.event_seq,
+            tenant: row.tenant,
+            at: now,
+            payload: { pipeline: row.pipeline, runAt: new Date(now).toISOString(), retryOf: row.state },
+          },
+        ],
+        store.shared ? { origin: services.bus.origin } : undefined,
+      );
+      if (store.shared) await tx.query('select pg_notify($1, $2)', [jobsChannel, '']);
+      return stored;
+    });
+    services.bus.publish(events);
+    context.wake?.();
+    return get(id);
+  }
+
+  /**
+   * Cancels a job. A queued or waiting job with nothing to undo is cancelled at once; otherwise the
+   * job is flagged, and the worker that runs it aborts its step (rolling back its writes), runs
+   * the undo hooks newest first and ends it `cancelled`.
+   */
+  async function cancel(id: string, options: { reason?: string } = {}): Promise<Job> {
+    const now = clock.now();
+    const nowIso = new Date(now).toISOString();
+    const reason = options.reason;
+    const { events, running } = await store.transaction(async (tx) => {
+      const row = await loadJob(tx, id, true);
+      if (row.state === 'succeeded' || row.state === 'failed' || row.state === 'cancelled') {
+        throw holdfastError('CONFLICT', { kind: 'job', id, state: row.state, allowed: ['queued', 'waiting', 'running'] });
+      }
+      if (row.state === 'running') {
+        await tx.query(
+          'update holdfast.jobs set cancel_requested = true, cancel_reason = $2, updated_at = $3 where id = $1',
+          [id, reason ?? null, nowIso],
+        );
+        if (store.shared) await tx.query('select pg_notify($1, $2)', [cancelChannel, id]);
+        return { events: [], running: true };
+      }
+      const { rows: undo } = await tx.query<{ n: number }>(
+        `select count(*)::int as n from holdfast.steps
+          where job_id = $1 and has_compensation and state = 'succeeded' and compensated_at is null`,
+        [id],
+      );
+      if ((undo[0]?.n ?? 0) > 0) {
+        // Undo hooks live in the pipeline's code: a worker runs them.
+        await tx.query(
+          `update holdfast.jobs set cancel_requested = true, cancel_reason = $2, state = 'queued', run_at = $3,
+                  updated_at = $3 where id = $1`,
+          [id, reason ?? null, nowIso],
+        );
+        if (store.shared) await tx.query('select pg_notify($1, $2)', [jobsChannel, '']);
+        return { events: [], running: true };
+      }
+      const error = holdfastError('CANCELLED', { jobId: id, reason }).serialize();
+      const { rows: updated } = await tx.query<{ event_seq: number }>(
+        `update holdfast.jobs set state = 'cancelled', error = $2, finished_at = $3, updated_at = $3,
+                cancel_reason = $4, event_seq = event_seq + 1
+          where id = $1 returning event_seq`,
+        [id, JSON.stringify(error), nowIso, reason ?? null],
+      );
+      const stored = await appendEvents(
+        tx,
+        [{ type: 'job:cancelled', jobId: id, seq: updated[0]!.event_seq, tenant: row.tenant, at: now, payload: { reason, error } }],
+        store.shared ? { origin: services.bus.origin } : undefined,
+      );
+      return { events: stored, running: false };
+    });
+    services.bus.publish(events);
+    if (running) {
+      context.cancelLocal?.(id, reason);
+      context.wake?.();
+    }
+    return get(id);
+  }
+
+  return { get, list, retry, cancel };
+}
+
+export type JobsApi = ReturnType<typeof createJobsApi>;
+
+async function loadJob(sql: { query: TxSql['query'] }, id: string, forUpdate = false): Promise<JobRow> {
+  if (typeof id !== 'string' || !uuidPattern.test(id)) throw holdfastError('NOT_FOUND', { kind: 'job', id: String(id) });
+  const { rows } = await sql.query<JobRow>(`select * from holdfast.jobs where id = $1${forUpdate ? ' for update' : ''}`, [id]);
+  if (rows[0] === undefined) throw holdfastError('NOT_FOUND', { kind: 'job', id });
+  return rows[0];
+}

@@ -68,19 +68,35 @@ for (const backend of backends) {
     it('returns the same job for the same idempotency key, and refuses a different input', async () => {
       const pipeline = definePipeline({ name: 'msg', run: async () => 'ok' });
       const hf = await testHoldfast(backend, { pipelines: [pipeline] });
-      const first = await hf.submit(pipeline, { text: 'hello' }, { idempotencyKey: 'wamid.1', tenant: 'acme' });
-      const again = await hf.submit(pipeline, { text: 'hello' }, { idempotencyKey: 'wamid.1', tenant: 'acme' });
+      const first = await hf.submit(
+        pipeline,
+        { text: 'hello' },
+        { idempotencyKey: 'wamid.1', tenant: 'acme' },
+      );
+      const again = await hf.submit(
+        pipeline,
+        { text: 'hello' },
+        { idempotencyKey: 'wamid.1', tenant: 'acme' },
+      );
       expect(again).toEqual({ id: first.id, state: 'queued', deduplicated: true });
       const racing = await Promise.all(
-        Array.from({ length: 10 }, () => hf.submit(pipeline, { text: 'race' }, { idempotencyKey: 'wamid.2' })),
+        Array.from({ length: 10 }, () =>
+          hf.submit(pipeline, { text: 'race' }, { idempotencyKey: 'wamid.2' }),
+        ),
       );
       expect(new Set(racing.map((r) => r.id)).size).toBe(1);
       expect(racing.filter((r) => !r.deduplicated)).toHaveLength(1);
-      const conflict = await hf.submit(pipeline, { text: 'other' }, { idempotencyKey: 'wamid.1', tenant: 'acme' }).catch((e: unknown) => e);
+      const conflict = await hf
+        .submit(pipeline, { text: 'other' }, { idempotencyKey: 'wamid.1', tenant: 'acme' })
+        .catch((e: unknown) => e);
       expect(hasCode(conflict, 'IDEMPOTENCY_CONFLICT')).toBe(true);
       if (hasCode(conflict, 'IDEMPOTENCY_CONFLICT')) expect(conflict.details.existingJobId).toBe(first.id);
       // Same key, other tenant: another job.
-      const other = await hf.submit(pipeline, { text: 'hello' }, { idempotencyKey: 'wamid.1', tenant: 'globex' });
+      const other = await hf.submit(
+        pipeline,
+        { text: 'hello' },
+        { idempotencyKey: 'wamid.1', tenant: 'globex' },
+      );
       expect(other.id).not.toBe(first.id);
       expect((await hf.jobs.list()).jobs).toHaveLength(3);
     });

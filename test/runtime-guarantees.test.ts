@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NonRetriableError } from '../src/errors/holdfast-error.js';
-import { definePipeline } from '../src/runtime/pipeline.js';
 import { createHoldfast } from '../src/runtime/holdfast.js';
+import { definePipeline } from '../src/runtime/pipeline.js';
 import { backends } from './support/backends.js';
 import { testHoldfast, waitForState } from './support/holdfast.js';
 import { waitFor } from './support/wait.js';
@@ -91,8 +91,16 @@ for (const backend of backends) {
         name: 'saga',
         retry: { attempts: 1 },
         run: async ({ step }) => {
-          await step.run('reserve', { compensate: (out) => void log.push(`release ${out}`) }, () => 'stock-1');
-          await step.run('charge', { compensate: (out) => void log.push(`refund ${out}`) }, () => 'payment-9');
+          await step.run(
+            'reserve',
+            { compensate: (out) => void log.push(`release ${out}`) },
+            () => 'stock-1',
+          );
+          await step.run(
+            'charge',
+            { compensate: (out) => void log.push(`refund ${out}`) },
+            () => 'payment-9',
+          );
           await step.run('ship', () => {
             throw new NonRetriableError('carrier refused the parcel');
           });
@@ -104,7 +112,12 @@ for (const backend of backends) {
       const job = await waitForState(hf, id, 'failed');
       expect(log).toEqual(['refund payment-9', 'release stock-1']);
       expect(job.error?.message).toBe('carrier refused the parcel');
-      expect(job.steps?.filter((s) => s.compensated).map((s) => s.name).sort()).toEqual(['charge', 'reserve']);
+      expect(
+        job.steps
+          ?.filter((s) => s.compensated)
+          .map((s) => s.name)
+          .sort(),
+      ).toEqual(['charge', 'reserve']);
     });
 
     it('reports ROLLBACK_FAILED when an undo hook fails', async () => {
@@ -112,7 +125,11 @@ for (const backend of backends) {
         name: 'saga-broken',
         retry: { attempts: 1 },
         run: async ({ step }) => {
-          await step.run('book', { compensate: () => Promise.reject(new Error('hotel API 500')) }, () => 'room');
+          await step.run(
+            'book',
+            { compensate: () => Promise.reject(new Error('hotel API 500')) },
+            () => 'room',
+          );
           await step.run('pay', () => {
             throw new NonRetriableError('card declined');
           });
@@ -124,7 +141,11 @@ for (const backend of backends) {
       const job = await waitForState(hf, id, 'failed');
       expect(job.error).toMatchObject({
         code: 'ROLLBACK_FAILED',
-        details: { step: 'book', failures: [{ step: 'book', message: 'hotel API 500' }], cause: { message: 'card declined' } },
+        details: {
+          step: 'book',
+          failures: [{ step: 'book', message: 'hotel API 500' }],
+          cause: { message: 'card declined' },
+        },
       });
     });
 
@@ -137,7 +158,9 @@ for (const backend of backends) {
           await step.run('long', async (ctx) => {
             ctx.write((sql) => sql.query('insert into partial (job_id) values ($1)', [job.id]));
             log.push('long started');
-            await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)));
+            await new Promise((_, reject) =>
+              ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)),
+            );
           });
         },
       });
@@ -199,21 +222,34 @@ for (const backend of backends) {
             return step.run('second', async (ctx) => {
               executions.push(`${name}:second`);
               if (wait) await gate;
-              ctx.write((sql) => sql.query('insert into results (job_id, by) values ($1, $2)', [job.id, name]));
+              ctx.write((sql) =>
+                sql.query('insert into results (job_id, by) values ($1, $2)', [job.id, name]),
+              );
               return name;
             });
           },
         });
       await store.query('create table results (job_id uuid, by text)');
       // A stuck worker: long lease, so it never notices it lost the job on its own.
-      const stuck = createHoldfast({ database: store, pipelines: [make('stuck', true)], worker: { lease: '60s' } });
-      const rescuer = createHoldfast({ database: store, pipelines: [make('rescuer', false)], worker: { lease: '300ms' } });
+      const stuck = createHoldfast({
+        database: store,
+        pipelines: [make('stuck', true)],
+        worker: { lease: '60s' },
+      });
+      const rescuer = createHoldfast({
+        database: store,
+        pipelines: [make('rescuer', false)],
+        worker: { lease: '300ms' },
+      });
       try {
         await stuck.start();
         const { id } = await stuck.submit('takeover', {});
         await waitFor(() => executions.includes('stuck:second'));
         // Its lease runs out (as if its heartbeat had stopped), and another worker takes over.
-        await store.query(`update holdfast.jobs set lease_expires_at = now() - interval '1 second' where id = $1`, [id]);
+        await store.query(
+          `update holdfast.jobs set lease_expires_at = now() - interval '1 second' where id = $1`,
+          [id],
+        );
         await rescuer.start();
         const done = await waitForState(rescuer, id, 'succeeded');
         expect(done.output).toBe('rescuer');
@@ -223,7 +259,10 @@ for (const backend of backends) {
         expect((await store.query('select by from results')).rows).toEqual([{ by: 'rescuer' }]);
         expect(executions).toEqual(['stuck:first', 'stuck:second', 'rescuer:second']);
         const started = (await rescuer.events.replay({ jobId: id })).filter((e) => e.type === 'job:started');
-        expect(started.map((e) => e.payload)).toMatchObject([{ takeover: false }, { takeover: true, resumed: true }]);
+        expect(started.map((e) => e.payload)).toMatchObject([
+          { takeover: false },
+          { takeover: true, resumed: true },
+        ]);
       } finally {
         release();
         await stuck.close();

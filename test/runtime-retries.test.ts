@@ -23,7 +23,11 @@ for (const backend of backends) {
       const hf = await testHoldfast(backend, { pipelines: [pipeline], clock });
       await hf.start();
       const { id } = await hf.submit(pipeline, {});
-      for (const [n, delay] of [[1, 5000], [2, 10_000], [3, 20_000]] as const) {
+      for (const [n, delay] of [
+        [1, 5000],
+        [2, 10_000],
+        [3, 20_000],
+      ] as const) {
         await waitFor(() => calls.length === n, 10_000, `attempt ${n}`);
         const waiting = await waitForState(hf, id, 'waiting');
         expect(waiting.attempt).toBe(n + 1);
@@ -39,7 +43,11 @@ for (const backend of backends) {
       expect(calls).toHaveLength(4);
       expect(calls.map((t, i) => (i === 0 ? 0 : t - calls[i - 1]!))).toEqual([0, 5000, 10_000, 20_000]);
       expect(failed.attempt).toBe(4);
-      expect(failed.error).toMatchObject({ code: 'STEP_FAILED', message: 'upstream 502 #4', retryable: true });
+      expect(failed.error).toMatchObject({
+        code: 'STEP_FAILED',
+        message: 'upstream 502 #4',
+        retryable: true,
+      });
       const types = (await hf.events.replay({ jobId: id })).map((e) => e.type);
       expect(types.filter((t) => t === 'job:retry-scheduled')).toHaveLength(3);
       expect(types.at(-1)).toBe('job:failed');
@@ -61,7 +69,11 @@ for (const backend of backends) {
       const { id } = await hf.submit(pipeline, {});
       const job = await waitForState(hf, id, 'failed');
       expect(calls).toBe(1);
-      expect(job.error).toMatchObject({ code: 'STEP_FAILED', retryable: false, details: { name: 'NonRetriableError' } });
+      expect(job.error).toMatchObject({
+        code: 'STEP_FAILED',
+        retryable: false,
+        details: { name: 'NonRetriableError' },
+      });
     });
 
     it('gives up at once when a RetryAfterError would pass the job deadline, saying so', async () => {
@@ -89,7 +101,12 @@ for (const backend of backends) {
       expect(calls).toBe(2);
       expect(failed.error).toMatchObject({
         code: 'JOB_TIMEOUT',
-        details: { wouldWaitMs: 3_600_000, remainingMs: 540_000, timeoutMs: 600_000, cause: { code: 'STEP_FAILED' } },
+        details: {
+          wouldWaitMs: 3_600_000,
+          remainingMs: 540_000,
+          timeoutMs: 600_000,
+          cause: { code: 'STEP_FAILED' },
+        },
       });
       expect(failed.error?.recommendations[0]).toContain('only 9 min remained');
     });

@@ -15,6 +15,11 @@ export interface WorkerOptions {
   readonly compensationTimeout?: Duration;
   /** Group-commit batch limit (default 256 operations per transaction). */
   readonly batchSize?: number;
+  /**
+   * Group-commit transactions in flight at once (default 1). More lanes help when staged writes
+   * are slow SQL; for short writes one lane with larger batches is faster.
+   */
+  readonly commitLanes?: number;
 }
 
 export interface ResolvedWorkerOptions {
@@ -25,6 +30,7 @@ export interface ResolvedWorkerOptions {
   readonly progressIntervalMs: number;
   readonly compensationTimeoutMs: number;
   readonly batchSize: number;
+  readonly commitLanes: number | undefined;
 }
 
 export const workerDefaults = {
@@ -43,12 +49,19 @@ export function resolveWorkerOptions(options: WorkerOptions = {}): ResolvedWorke
     throw new RangeError(`worker.concurrency must be an integer between 1 and 10000, got ${concurrency}`);
   }
   const batchSize = options.batchSize ?? workerDefaults.batchSize;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`worker.batchSize must be a positive integer, got ${batchSize}`);
-  const leaseMs = options.lease === undefined ? workerDefaults.leaseMs : parseDuration(options.lease, 'worker.lease');
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`worker.batchSize must be a positive integer, got ${batchSize}`);
+  const leaseMs =
+    options.lease === undefined ? workerDefaults.leaseMs : parseDuration(options.lease, 'worker.lease');
   if (leaseMs < 100) throw new RangeError(`worker.lease must be at least 100ms, got ${leaseMs} ms`);
-  const heartbeatMs = options.heartbeat === undefined ? Math.floor(leaseMs / 3) : parseDuration(options.heartbeat, 'worker.heartbeat');
+  const heartbeatMs =
+    options.heartbeat === undefined
+      ? Math.floor(leaseMs / 3)
+      : parseDuration(options.heartbeat, 'worker.heartbeat');
   if (heartbeatMs <= 0 || heartbeatMs >= leaseMs) {
-    throw new RangeError(`worker.heartbeat must be shorter than worker.lease (${leaseMs} ms), got ${heartbeatMs} ms`);
+    throw new RangeError(
+      `worker.heartbeat must be shorter than worker.lease (${leaseMs} ms), got ${heartbeatMs} ms`,
+    );
   }
   return {
     concurrency,
@@ -64,5 +77,13 @@ export function resolveWorkerOptions(options: WorkerOptions = {}): ResolvedWorke
         ? workerDefaults.compensationTimeoutMs
         : parseDuration(options.compensationTimeout, 'worker.compensationTimeout'),
     batchSize,
+    commitLanes: checkLanes(options.commitLanes),
   };
+}
+
+function checkLanes(lanes: number | undefined): number | undefined {
+  if (lanes !== undefined && (!Number.isInteger(lanes) || lanes < 1 || lanes > 64)) {
+    throw new RangeError(`worker.commitLanes must be an integer from 1 to 64, got ${lanes}`);
+  }
+  return lanes;
 }

@@ -108,7 +108,8 @@ export const english: Catalogue = {
     `Raise the pipeline's \`budget\` for ${d.meter}, lower the calls' \`max_tokens\`, or make the job smaller; retrying resumes at the step that stopped.`,
   ],
   ROLLBACK_FAILED: (d) => [
-    d.cause && `The job failed with ${d.cause.code} (${d.cause.message}) and its completed steps were being undone.`,
+    d.cause &&
+      `The job failed with ${d.cause.code} (${d.cause.message}) and its completed steps were being undone.`,
     `An undo (compensation) failed${d.step ? ` for step '${d.step}'` : ''}${d.failures?.length ? `: ${d.failures.map((x) => `${x.step}: ${x.message}`).join('; ')}` : ''}. Effects of that step outside the database may still exist.`,
     `Check and undo those effects by hand; writes staged with \`ctx.write\` were rolled back and need no undo.`,
   ],

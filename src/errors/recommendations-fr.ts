@@ -108,7 +108,8 @@ export const french: Catalogue = {
     `Relevez le \`budget\` du pipeline pour ${d.meter}, réduisez le \`max_tokens\` des appels, ou réduisez le job ; une relance reprend à l'étape interrompue.`,
   ],
   ROLLBACK_FAILED: (d) => [
-    d.cause && `Le job a échoué avec ${d.cause.code} (${d.cause.message}) et ses étapes terminées étaient en cours d'annulation.`,
+    d.cause &&
+      `Le job a échoué avec ${d.cause.code} (${d.cause.message}) et ses étapes terminées étaient en cours d'annulation.`,
     `Une annulation (compensation) a échoué${d.step ? ` pour l'étape « ${d.step} »` : ''}${d.failures?.length ? ` : ${d.failures.map((x) => `${x.step} : ${x.message}`).join(' ; ')}` : ''}. Les effets de cette étape hors de la base peuvent subsister.`,
     `Vérifiez et annulez ces effets à la main ; les écritures préparées avec \`ctx.write\` ont été annulées et n'ont besoin de rien.`,
   ],

@@ -1,6 +1,6 @@
 import type { Store } from '../store/store.js';
-import type { AnyHoldfastEvent, EventType } from './event-map.js';
 import { eventsChannel, readEventsById } from './event-log.js';
+import type { AnyHoldfastEvent, EventType } from './event-map.js';
 
 /** Which events a subscriber wants; every field narrows, none means everything. */
 export interface EventFilter {
@@ -92,9 +92,9 @@ export class EventBus {
     }
     if (message.o === this.#origin || !Array.isArray(message.ids)) return;
     const ids = message.ids;
-    this.#remote = this.#remote.then(
-      () => readEventsById(this.#store, ids).then((events) => this.publish(events)),
-    ).catch((error: unknown) => this.#onError(error));
+    this.#remote = this.#remote
+      .then(() => readEventsById(this.#store, ids).then((events) => this.publish(events)))
+      .catch((error: unknown) => this.#onError(error));
   }
 }
 
@@ -102,7 +102,9 @@ export function matches(filter: EventFilter, event: AnyHoldfastEvent): boolean {
   if (filter.jobId !== undefined && event.jobId !== filter.jobId) return false;
   if (filter.tenant !== undefined && event.tenant !== filter.tenant) return false;
   if (filter.types !== undefined && filter.types.length > 0) {
-    return filter.types.some((t) => (t.endsWith(':*') ? event.type.startsWith(t.slice(0, -1)) : event.type === t));
+    return filter.types.some((t) =>
+      t.endsWith(':*') ? event.type.startsWith(t.slice(0, -1)) : event.type === t,
+    );
   }
   return true;
 }

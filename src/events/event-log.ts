@@ -1,5 +1,5 @@
 import type { Sql } from '../store/store.js';
-import type { AnyHoldfastEvent, AnyNewEvent, HoldfastEvent } from './event-map.js';
+import type { AnyHoldfastEvent, AnyNewEvent } from './event-map.js';
 
 /** NOTIFY channel telling other processes that events were committed. */
 export const eventsChannel = 'holdfast_events';
@@ -28,46 +28,58 @@ export function eventFromRow(row: EventRow): AnyHoldfastEvent {
 
 /**
  * Appends events in the caller's transaction — the one that makes the state change they report —
- * so a change and its event are committed together or not at all. One statement for any number of
- * events. With `notify`, other processes are told (on commit) which events to read.
+ * so a change and its event are committed together or not at all. One statement per 500 events;
+ * with `notify`, the same statement tells other processes (on commit) which events to read.
  */
 export async function appendEvents(
   tx: Sql,
   events: readonly AnyNewEvent[],
   notify?: { readonly origin: string },
 ): Promise<AnyHoldfastEvent[]> {
-  if (events.length === 0) return [];
-  const rows = events.map((e) => ({
-    job_id: e.jobId,
-    seq: e.seq,
-    type: e.type,
-    tenant: e.tenant,
-    payload: e.payload,
-    at: new Date(e.at).toISOString(),
-  }));
-  const { rows: inserted } = await tx.query<EventRow>(
-    `insert into holdfast.events (job_id, seq, type, tenant, payload, at)
-     select job_id, seq, type, tenant, payload, at
-       from jsonb_to_recordset($1::jsonb) as x(job_id uuid, seq int, type text, tenant text, payload jsonb, at timestamptz)
-     returning id, type, job_id, seq, tenant, at, payload`,
-    [JSON.stringify(rows)],
-  );
-  const stored = inserted.map(eventFromRow);
-  if (notify) await notifyEvents(tx, notify.origin, stored);
+  const stored: AnyHoldfastEvent[] = [];
+  for (let i = 0; i < events.length; i += maxPerStatement) {
+    const chunk = events.slice(i, i + maxPerStatement);
+    const rows = chunk.map((e) => ({
+      job_id: e.jobId,
+      seq: e.seq,
+      type: e.type,
+      tenant: e.tenant,
+      payload: e.payload,
+      at: new Date(e.at).toISOString(),
+    }));
+    // Identity values are drawn in insertion order, so ordering by id gives the input order back.
+    const { rows: ids } = await tx.query<{ id: number }>(
+      notify
+        ? `with ins as (${insertSql} returning id),
+                n as (select pg_notify('${eventsChannel}', json_build_object('o', $2::text, 'ids', json_agg(id))::text) from ins)
+           select ins.id from ins left join (select count(*) from n) as notified on true order by ins.id`
+        : `${insertSql} returning id`,
+      notify ? [JSON.stringify(rows), notify.origin] : [JSON.stringify(rows)],
+    );
+    if (ids.length !== chunk.length)
+      throw new Error(`appendEvents: inserted ${ids.length} of ${chunk.length} events`);
+    const sorted = notify ? ids : [...ids].sort((a, b) => a.id - b.id);
+    chunk.forEach((e, index) => {
+      stored.push({
+        id: sorted[index]!.id,
+        type: e.type,
+        jobId: e.jobId,
+        seq: e.seq,
+        tenant: e.tenant,
+        at: new Date(e.at).toISOString(),
+        payload: e.payload,
+      } as AnyHoldfastEvent);
+    });
+  }
   return stored;
 }
 
-/**
- * NOTIFY payloads are limited to 8000 bytes, so they carry event ids, not events; a process that
- * has subscribers reads the events it was told about.
- */
-export async function notifyEvents(tx: Sql, origin: string, events: readonly HoldfastEvent[]): Promise<void> {
-  const ids = events.map((e) => e.id);
-  for (let i = 0; i < ids.length; i += 500) {
-    const payload = JSON.stringify({ o: origin, ids: ids.slice(i, i + 500) });
-    await tx.query('select pg_notify($1, $2)', [eventsChannel, payload]);
-  }
-}
+/** NOTIFY payloads are limited to 8000 bytes: they carry at most 500 event ids. */
+const maxPerStatement = 500;
+
+const insertSql = `insert into holdfast.events (job_id, seq, type, tenant, payload, at)
+  select job_id, seq, type, tenant, payload, at
+    from jsonb_to_recordset($1::jsonb) as x(job_id uuid, seq int, type text, tenant text, payload jsonb, at timestamptz)`;
 
 export async function readEventsById(sql: Sql, ids: readonly number[]): Promise<AnyHoldfastEvent[]> {
   if (ids.length === 0) return [];

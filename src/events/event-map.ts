@@ -30,7 +30,12 @@ export interface HoldfastEventMap {
     /** A dead worker's lease expired and this worker took the job over. */
     readonly takeover: boolean;
   };
-  'step:started': { readonly step: string; readonly attempt: number; readonly index?: number; readonly total?: number };
+  'step:started': {
+    readonly step: string;
+    readonly attempt: number;
+    readonly index?: number;
+    readonly total?: number;
+  };
   'step:progress': ProgressPayload;
   'step:succeeded': { readonly step: string; readonly attempt: number; readonly durationMs: number };
   'step:failed': {

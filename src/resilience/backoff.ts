@@ -29,12 +29,17 @@ export const backoffDefaults = {
 
 /** Resolves and checks backoff options; a bad value throws a RangeError naming it. */
 export function backoffPolicy(options: BackoffOptions = {}, name = 'backoff'): BackoffPolicy {
-  const initialMs = options.initial === undefined ? backoffDefaults.initialMs : parseDuration(options.initial, `${name}.initial`);
+  const initialMs =
+    options.initial === undefined
+      ? backoffDefaults.initialMs
+      : parseDuration(options.initial, `${name}.initial`);
   const maxMs = options.max === undefined ? backoffDefaults.maxMs : parseDuration(options.max, `${name}.max`);
   const factor = options.factor ?? backoffDefaults.factor;
   const jitter = options.jitter ?? backoffDefaults.jitter;
-  if (!(factor >= 1) || !Number.isFinite(factor)) throw new RangeError(`${name}.factor must be a number ≥ 1, got ${factor}`);
-  if (maxMs < initialMs) throw new RangeError(`${name}.max (${maxMs} ms) must not be below ${name}.initial (${initialMs} ms)`);
+  if (!(factor >= 1) || !Number.isFinite(factor))
+    throw new RangeError(`${name}.factor must be a number ≥ 1, got ${factor}`);
+  if (maxMs < initialMs)
+    throw new RangeError(`${name}.max (${maxMs} ms) must not be below ${name}.initial (${initialMs} ms)`);
   if (jitter !== 'decorrelated' && jitter !== 'none') {
     throw new RangeError(`${name}.jitter must be 'decorrelated' or 'none', got '${String(jitter)}'`);
   }

@@ -7,12 +7,22 @@ const exact = backoffPolicy({ initial: '5s', factor: 2, max: '5m', jitter: 'none
 const failure = holdfastError('PROVIDER_ERROR', { provider: 'openai', status: 502 });
 
 function input(overrides: Partial<RetryInput>): RetryInput {
-  return { attempt: 1, maxAttempts: 5, error: failure, now: 0, deadline: undefined, backoff: exact, ...overrides };
+  return {
+    attempt: 1,
+    maxAttempts: 5,
+    error: failure,
+    now: 0,
+    deadline: undefined,
+    backoff: exact,
+    ...overrides,
+  };
 }
 
 describe('backoff', () => {
   it('grows by the factor up to the cap without jitter', () => {
-    expect([1, 2, 3, 4, 10].map((n) => backoffDelay(n, exact, undefined))).toEqual([5000, 10_000, 20_000, 40_000, 300_000]);
+    expect([1, 2, 3, 4, 10].map((n) => backoffDelay(n, exact, undefined))).toEqual([
+      5000, 10_000, 20_000, 40_000, 300_000,
+    ]);
   });
 
   it('stays between initial and (2·factor − 1) × previous with decorrelated jitter', () => {
@@ -54,7 +64,11 @@ describe('decideRetry', () => {
   });
 
   it('stops at the attempt limit', () => {
-    expect(decideRetry(input({ attempt: 5 }))).toMatchObject({ kind: 'give-up', reason: 'attempts-exhausted', error: failure });
+    expect(decideRetry(input({ attempt: 5 }))).toMatchObject({
+      kind: 'give-up',
+      reason: 'attempts-exhausted',
+      error: failure,
+    });
   });
 
   it('never retries what cannot succeed', () => {
@@ -64,14 +78,26 @@ describe('decideRetry', () => {
       holdfastError('PROVIDER_REJECTED', { provider: 'openai', status: 400 }),
       holdfastError('BUDGET_EXCEEDED', { meter: 'usd', cap: 1, used: 1, requested: 1 }),
     ]) {
-      expect(decideRetry(input({ error }))).toMatchObject({ kind: 'give-up', reason: 'not-retryable', error });
+      expect(decideRetry(input({ error }))).toMatchObject({
+        kind: 'give-up',
+        reason: 'not-retryable',
+        error,
+      });
     }
   });
 
-  it("waits as long as the provider asked instead of the backoff", () => {
+  it('waits as long as the provider asked instead of the backoff', () => {
     const error = holdfastError('PROVIDER_RATE_LIMITED', { provider: 'gemini' }, { retryAfterMs: 53_016 });
-    expect(decideRetry(input({ error, deadline: 600_000 }))).toEqual({ kind: 'retry', delayMs: 53_016, source: 'hint' });
-    expect(decideRetry(input({ error: new RetryAfterError(1500) }))).toEqual({ kind: 'retry', delayMs: 1500, source: 'hint' });
+    expect(decideRetry(input({ error, deadline: 600_000 }))).toEqual({
+      kind: 'retry',
+      delayMs: 53_016,
+      source: 'hint',
+    });
+    expect(decideRetry(input({ error: new RetryAfterError(1500) }))).toEqual({
+      kind: 'retry',
+      delayMs: 1500,
+      source: 'hint',
+    });
   });
 
   it('gives up at once, explaining why, when the hint passes the deadline', () => {
@@ -81,19 +107,34 @@ describe('decideRetry', () => {
     if (decision.kind !== 'give-up') return;
     expect(decision.reason).toBe('deadline');
     expect(decision.error.code).toBe('PROVIDER_RATE_LIMITED');
-    expect(decision.error.details).toMatchObject({ retryAfterMs: 53_000, remainingMs: 30_000, beyondDeadline: true });
+    expect(decision.error.details).toMatchObject({
+      retryAfterMs: 53_000,
+      remainingMs: 30_000,
+      beyondDeadline: true,
+    });
     expect(decision.error.retryable).toBe(false);
-    expect(decision.error.message).toBe('gemini rate limit: asked to wait 53 s but only 30 s remained before the deadline');
+    expect(decision.error.message).toBe(
+      'gemini rate limit: asked to wait 53 s but only 30 s remained before the deadline',
+    );
 
-    const user = decideRetry(input({ error: new RetryAfterError(120_000), now: 0, deadline: 60_000, timeoutMs: 600_000 }));
+    const user = decideRetry(
+      input({ error: new RetryAfterError(120_000), now: 0, deadline: 60_000, timeoutMs: 600_000 }),
+    );
     expect(user).toMatchObject({ kind: 'give-up', reason: 'deadline' });
     if (user.kind !== 'give-up') return;
     expect(user.error.code).toBe('JOB_TIMEOUT');
-    expect(user.error.details).toMatchObject({ wouldWaitMs: 120_000, remainingMs: 60_000, cause: { code: 'STEP_FAILED' } });
+    expect(user.error.details).toMatchObject({
+      wouldWaitMs: 120_000,
+      remainingMs: 60_000,
+      cause: { code: 'STEP_FAILED' },
+    });
     expect(user.error.recommendations('en')[0]).toContain('only 1 min remained');
   });
 
   it('gives up when even the backoff would pass the deadline', () => {
-    expect(decideRetry(input({ attempt: 3, now: 0, deadline: 15_000 }))).toMatchObject({ kind: 'give-up', reason: 'deadline' });
+    expect(decideRetry(input({ attempt: 3, now: 0, deadline: 15_000 }))).toMatchObject({
+      kind: 'give-up',
+      reason: 'deadline',
+    });
   });
 });

@@ -65,7 +65,12 @@ function deadlineError(input: RetryInput, delayMs: number, remainingMs: number):
     // Same code, with the arithmetic that explains why we did not wait.
     return holdfastError(
       'PROVIDER_RATE_LIMITED',
-      { ...(error.details as HoldfastError<'PROVIDER_RATE_LIMITED'>['details']), retryAfterMs: delayMs, remainingMs, beyondDeadline: true },
+      {
+        ...(error.details as HoldfastError<'PROVIDER_RATE_LIMITED'>['details']),
+        retryAfterMs: delayMs,
+        remainingMs,
+        beyondDeadline: true,
+      },
       { retryable: false, retryAfterMs: delayMs, cause: error },
     );
   }

@@ -1,5 +1,5 @@
 import type { EventBus } from '../events/event-bus.js';
-import { eventFromRow, notifyEvents } from '../events/event-log.js';
+import { eventFromRow, eventsChannel } from '../events/event-log.js';
 import type { AnyHoldfastEvent } from '../events/event-map.js';
 import type { Store } from '../store/store.js';
 import type { ClaimedJob } from './attempt.js';
@@ -61,21 +61,27 @@ export async function claimJobs(request: ClaimRequest, takeover = false): Promis
              $1
         from claimed
       returning id, type, job_id, seq, tenant, at, payload
-    )
-    select c.*, row_to_json(s.*) as started_event from claimed c join started s on s.job_id = c.id`;
+    )${
+      store.shared
+        ? `, notified as (
+      select pg_notify('${eventsChannel}', json_build_object('o', $7::text, 'ids', json_agg(id))::text) from started
+    )`
+        : ''
+    }
+    select c.*, row_to_json(s.*) as started_event
+      from claimed c join started s on s.job_id = c.id
+      ${store.shared ? 'left join (select count(*) from notified) as n on true' : ''}`;
   const params = [nowIso, request.pipelines, request.limit, request.workerId, leaseMs, takeover ? 1 : 0];
-  const { rows } = request.store.shared
-    ? await store.transaction(async (tx) => {
-        const result = await tx.query<JobRow & { resumed: boolean; started_event: EventJson }>(sql, params);
-        if (result.rows.length > 0) {
-          await notifyEvents(tx, request.origin, result.rows.map((r) => startedEvent(r.started_event)));
-        }
-        return result;
-      })
-    : await store.query<JobRow & { resumed: boolean; started_event: EventJson }>(sql, params);
+  if (store.shared) params.push(request.origin);
+  // One statement: claim, events and the NOTIFY commit together, in one round trip.
+  const { rows } = await store.query<JobRow & { resumed: boolean; started_event: EventJson }>(sql, params, {
+    prepare: `holdfast_claim_${takeover ? 'takeover' : 'due'}${store.shared ? '_notify' : ''}`,
+  });
   if (rows.length === 0) return [];
 
-  const steps = await loadSteps(store, rows.map((r) => r.id));
+  // Jobs that never started have no steps: skip the query for them.
+  const resumed = rows.filter((r) => r.resumed).map((r) => r.id);
+  const steps = resumed.length > 0 ? await loadSteps(store, resumed) : new Map<string, StepRow[]>();
   request.bus.publish(rows.map((r) => startedEvent(r.started_event)));
   return rows.map(({ resumed: _resumed, started_event: _event, ...row }) => ({
     row: row as JobRow,
@@ -99,7 +105,9 @@ function startedEvent(json: EventJson): AnyHoldfastEvent {
 }
 
 async function loadSteps(store: Store, jobIds: readonly string[]): Promise<Map<string, StepRow[]>> {
-  const { rows } = await store.query<StepRow>('select * from holdfast.steps where job_id = any($1::uuid[])', [jobIds]);
+  const { rows } = await store.query<StepRow>('select * from holdfast.steps where job_id = any($1::uuid[])', [
+    jobIds,
+  ]);
   const byJob = new Map<string, StepRow[]>();
   for (const row of rows) {
     const list = byJob.get(row.job_id) ?? [];

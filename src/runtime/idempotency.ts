@@ -13,7 +13,8 @@ export function inputHash(value: unknown): string {
 
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     return canonicalJson((value as { toJSON(): unknown }).toJSON());
   }
@@ -31,7 +32,9 @@ export function idempotencyScope(pipeline: string, tenant: string | null): strin
 /** Idempotency keys are opaque, bounded strings. */
 export function checkIdempotencyKey(key: unknown): string {
   if (typeof key !== 'string' || key.length === 0 || key.length > 255) {
-    throw new RangeError(`idempotencyKey must be a string of 1 to 255 characters, got ${JSON.stringify(key)}`);
+    throw new RangeError(
+      `idempotencyKey must be a string of 1 to 255 characters, got ${JSON.stringify(key)}`,
+    );
   }
   return key;
 }

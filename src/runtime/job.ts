@@ -4,7 +4,14 @@ import type { ProgressPayload } from '../events/event-map.js';
 export type JobState = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
 export type StepState = 'running' | 'succeeded' | 'failed';
 
-export const jobStates: readonly JobState[] = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'];
+export const jobStates: readonly JobState[] = [
+  'queued',
+  'running',
+  'waiting',
+  'succeeded',
+  'failed',
+  'cancelled',
+];
 export const terminalStates: readonly JobState[] = ['succeeded', 'failed', 'cancelled'];
 
 /** A row of holdfast.jobs as the drivers return it. */
@@ -85,7 +92,11 @@ export interface Job<O = unknown> {
   readonly progress: ProgressPayload | null;
   readonly currentStep: string | null;
   /** "step 2 of 3" when the pipeline declares its steps. */
-  readonly plan: { readonly steps: readonly string[]; readonly completed: number; readonly percent: number } | null;
+  readonly plan: {
+    readonly steps: readonly string[];
+    readonly completed: number;
+    readonly percent: number;
+  } | null;
   readonly runAt: string;
   readonly waitReason: string | null;
   readonly deadlineAt: string | null;
@@ -116,7 +127,9 @@ export function stepView(row: StepRow): StepView {
 }
 
 export function jobView(row: JobRow, steps?: readonly StepRow[], plan?: readonly string[]): Job {
-  const succeeded = steps ? new Set(steps.filter((s) => s.state === 'succeeded').map((s) => s.name)) : undefined;
+  const succeeded = steps
+    ? new Set(steps.filter((s) => s.state === 'succeeded').map((s) => s.name))
+    : undefined;
   return {
     id: row.id,
     pipeline: row.pipeline,
@@ -134,7 +147,10 @@ export function jobView(row: JobRow, steps?: readonly StepRow[], plan?: readonly
         ? {
             steps: plan,
             completed: plan.filter((s) => succeeded.has(s)).length,
-            percent: plan.length === 0 ? 100 : Math.round((plan.filter((s) => succeeded.has(s)).length / plan.length) * 100),
+            percent:
+              plan.length === 0
+                ? 100
+                : Math.round((plan.filter((s) => succeeded.has(s)).length / plan.length) * 100),
           }
         : null,
     runAt: row.run_at.toISOString(),

@@ -28,7 +28,12 @@ export interface RetryOptions {
 }
 
 /** Budget pre-check of a manual retry (the ledger provides it). */
-export type RetryCheck = (tx: TxSql, job: JobRow, remainingSteps: readonly string[] | undefined, now: number) => Promise<void>;
+export type RetryCheck = (
+  tx: TxSql,
+  job: JobRow,
+  remainingSteps: readonly string[] | undefined,
+  now: number,
+) => Promise<void>;
 
 export interface JobsApiContext {
   readonly services: RuntimeServices;
@@ -58,7 +63,8 @@ export function createJobsApi(context: JobsApiContext) {
     const limit = Math.min(Math.max(1, Math.floor(filter.limit ?? 50)), 500);
     const where: string[] = [];
     const params: unknown[] = [];
-    const states = filter.state === undefined ? [] : Array.isArray(filter.state) ? filter.state : [filter.state];
+    const states =
+      filter.state === undefined ? [] : Array.isArray(filter.state) ? filter.state : [filter.state];
     for (const state of states) {
       if (!jobStates.includes(state as JobState)) {
         throw holdfastError('VALIDATION_ERROR', {
@@ -105,7 +111,12 @@ export function createJobsApi(context: JobsApiContext) {
     const events = await store.transaction(async (tx) => {
       const row = await loadJob(tx, id, true);
       if (row.state !== 'failed' && row.state !== 'cancelled') {
-        throw holdfastError('CONFLICT', { kind: 'job', id, state: row.state, allowed: ['failed', 'cancelled'] });
+        throw holdfastError('CONFLICT', {
+          kind: 'job',
+          id,
+          state: row.state,
+          allowed: ['failed', 'cancelled'],
+        });
       }
       const pipeline = context.pipelines.get(row.pipeline);
       await tx.query('delete from holdfast.steps where job_id = $1 and compensated_at is not null', [id]);
@@ -115,7 +126,12 @@ export function createJobsApi(context: JobsApiContext) {
       );
       const completed = new Set(done.map((r) => r.name));
       if (!options.force && context.retryCheck) {
-        await context.retryCheck(tx, row, pipeline?.steps?.filter((s) => !completed.has(s)), now);
+        await context.retryCheck(
+          tx,
+          row,
+          pipeline?.steps?.filter((s) => !completed.has(s)),
+          now,
+        );
       }
       const attempts = pipeline?.retry.attempts ?? 1;
       const { rows: updated } = await tx.query<{ event_seq: number }>(
@@ -160,7 +176,12 @@ export function createJobsApi(context: JobsApiContext) {
     const { events, running } = await store.transaction(async (tx) => {
       const row = await loadJob(tx, id, true);
       if (row.state === 'succeeded' || row.state === 'failed' || row.state === 'cancelled') {
-        throw holdfastError('CONFLICT', { kind: 'job', id, state: row.state, allowed: ['queued', 'waiting', 'running'] });
+        throw holdfastError('CONFLICT', {
+          kind: 'job',
+          id,
+          state: row.state,
+          allowed: ['queued', 'waiting', 'running'],
+        });
       }
       if (row.state === 'running') {
         await tx.query(
@@ -194,7 +215,16 @@ export function createJobsApi(context: JobsApiContext) {
       );
       const stored = await appendEvents(
         tx,
-        [{ type: 'job:cancelled', jobId: id, seq: updated[0]!.event_seq, tenant: row.tenant, at: now, payload: { reason, error } }],
+        [
+          {
+            type: 'job:cancelled',
+            jobId: id,
+            seq: updated[0]!.event_seq,
+            tenant: row.tenant,
+            at: now,
+            payload: { reason, error },
+          },
+        ],
         store.shared ? { origin: services.bus.origin } : undefined,
       );
       return { events: stored, running: false };
@@ -213,8 +243,12 @@ export function createJobsApi(context: JobsApiContext) {
 export type JobsApi = ReturnType<typeof createJobsApi>;
 
 async function loadJob(sql: { query: TxSql['query'] }, id: string, forUpdate = false): Promise<JobRow> {
-  if (typeof id !== 'string' || !uuidPattern.test(id)) throw holdfastError('NOT_FOUND', { kind: 'job', id: String(id) });
-  const { rows } = await sql.query<JobRow>(`select * from holdfast.jobs where id = $1${forUpdate ? ' for update' : ''}`, [id]);
+  if (typeof id !== 'string' || !uuidPattern.test(id))
+    throw holdfastError('NOT_FOUND', { kind: 'job', id: String(id) });
+  const { rows } = await sql.query<JobRow>(
+    `select * from holdfast.jobs where id = $1${forUpdate ? ' for update' : ''}`,
+    [id],
+  );
   if (rows[0] === undefined) throw holdfastError('NOT_FOUND', { kind: 'job', id });
   return rows[0];
 }

@@ -125,23 +125,33 @@ export interface Pipeline<I = unknown, O = unknown, In = I> {
   readonly run: (ctx: RunContext<I>) => Promise<O>;
 }
 
+/** A pipeline of any input and output types (what collections of pipelines hold). */
+// biome-ignore lint/suspicious/noExplicitAny: variance — a Pipeline<{ pages: number }> must fit here
+export type AnyPipeline = Pipeline<any, any, any>;
+
 /** Input type a pipeline accepts at submit. */
-export type PipelineInput<P> = P extends Pipeline<unknown, unknown, infer In> ? In : never;
+export type PipelineInput<P> = P extends Pipeline<infer _I, infer _O, infer In> ? In : never;
 /** Output type of a pipeline's run. */
-export type PipelineOutput<P> = P extends Pipeline<unknown, infer O, unknown> ? O : never;
+export type PipelineOutput<P> = P extends Pipeline<infer _I, infer O, infer _In> ? O : never;
 
 export const pipelineDefaults = { timeoutMs: 3_600_000, attempts: 3 } as const;
 
 /** Declares a pipeline. Options are checked now: a bad one throws a RangeError naming it. */
-export function definePipeline<I = unknown, O = unknown, In = I>(options: PipelineOptions<I, O, In>): Pipeline<I, O, In> {
+export function definePipeline<I = unknown, O = unknown, In = I>(
+  options: PipelineOptions<I, O, In>,
+): Pipeline<I, O, In> {
   const { name } = options;
   if (typeof name !== 'string' || !/^[a-zA-Z0-9][a-zA-Z0-9._:-]{0,99}$/.test(name)) {
-    throw new RangeError(`pipeline name must be 1–100 letters, digits, '.', '_', ':' or '-', got '${String(name)}'`);
+    throw new RangeError(
+      `pipeline name must be 1–100 letters, digits, '.', '_', ':' or '-', got '${String(name)}'`,
+    );
   }
   if (typeof options.run !== 'function') throw new RangeError(`pipeline '${name}': run must be a function`);
   const attempts = options.retry?.attempts ?? pipelineDefaults.attempts;
   if (!Number.isInteger(attempts) || attempts < 1 || attempts > 1000) {
-    throw new RangeError(`pipeline '${name}': retry.attempts must be an integer from 1 to 1000, got ${attempts}`);
+    throw new RangeError(
+      `pipeline '${name}': retry.attempts must be an integer from 1 to 1000, got ${attempts}`,
+    );
   }
   const timeoutMs =
     options.timeout === false
@@ -149,16 +159,21 @@ export function definePipeline<I = unknown, O = unknown, In = I>(options: Pipeli
       : options.timeout === undefined
         ? pipelineDefaults.timeoutMs
         : parseDuration(options.timeout, `pipeline '${name}': timeout`);
-  if (timeoutMs !== undefined && timeoutMs < 1) throw new RangeError(`pipeline '${name}': timeout must be positive`);
+  if (timeoutMs !== undefined && timeoutMs < 1)
+    throw new RangeError(`pipeline '${name}': timeout must be positive`);
   const budgetMode = options.budgetMode ?? 'fail';
   if (budgetMode !== 'fail' && budgetMode !== 'wait') {
-    throw new RangeError(`pipeline '${name}': budgetMode must be 'fail' or 'wait', got '${String(budgetMode)}'`);
+    throw new RangeError(
+      `pipeline '${name}': budgetMode must be 'fail' or 'wait', got '${String(budgetMode)}'`,
+    );
   }
   for (const [meter, cap] of Object.entries(options.budget ?? {})) {
-    if (!(cap >= 0) || !Number.isFinite(cap)) throw new RangeError(`pipeline '${name}': budget['${meter}'] must be a non-negative number`);
+    if (!(cap >= 0) || !Number.isFinite(cap))
+      throw new RangeError(`pipeline '${name}': budget['${meter}'] must be a non-negative number`);
   }
   if (options.steps !== undefined) {
-    if (new Set(options.steps).size !== options.steps.length) throw new RangeError(`pipeline '${name}': steps has duplicates`);
+    if (new Set(options.steps).size !== options.steps.length)
+      throw new RangeError(`pipeline '${name}': steps has duplicates`);
   }
   return Object.freeze({
     name,
@@ -176,7 +191,9 @@ export function definePipeline<I = unknown, O = unknown, In = I>(options: Pipeli
 /** Step names: what people write, bounded so they fit in events and URLs. */
 export function checkStepName(name: unknown): string {
   if (typeof name !== 'string' || name.length === 0 || name.length > 200) {
-    throw new RangeError(`step name must be a non-empty string of at most 200 characters, got ${JSON.stringify(name)}`);
+    throw new RangeError(
+      `step name must be a non-empty string of at most 200 characters, got ${JSON.stringify(name)}`,
+    );
   }
   return name;
 }

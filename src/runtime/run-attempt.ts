@@ -1,4 +1,9 @@
-import { type HoldfastError, holdfastError, isHoldfastError, toHoldfastError } from '../errors/holdfast-error.js';
+import {
+  type HoldfastError,
+  holdfastError,
+  isHoldfastError,
+  toHoldfastError,
+} from '../errors/holdfast-error.js';
 import { decideRetry } from '../resilience/retry-decision.js';
 import { invoke, raceAbort } from './abort.js';
 import { type Attempt, WorkerStopping } from './attempt.js';
@@ -6,7 +11,13 @@ import type { BatchOp } from './commit-batcher.js';
 import type { RuntimeServices } from './runtime-services.js';
 import { createStepApi, type StepContextExtension } from './step-runner.js';
 
-export type AttemptOutcome = 'succeeded' | 'retry-scheduled' | 'failed' | 'cancelled' | 'released' | 'abandoned';
+export type AttemptOutcome =
+  | 'succeeded'
+  | 'retry-scheduled'
+  | 'failed'
+  | 'cancelled'
+  | 'released'
+  | 'abandoned';
 
 /**
  * Runs one attempt of a claimed job to its end and records the outcome: success, a durable retry
@@ -48,8 +59,19 @@ export async function runAttempt(
   try {
     if (outcome.ok) {
       await finish(services, attempt, {
-        jobUpdate: { state: 'succeeded', output: outcome.output, error: null, finished_at: clock.now(), release: true },
-        events: [{ type: 'job:succeeded', payload: { attempt: attempt.info.attempt, durationMs: clock.now() - attempt.startedAt } }],
+        jobUpdate: {
+          state: 'succeeded',
+          output: outcome.output,
+          error: null,
+          finished_at: clock.now(),
+          release: true,
+        },
+        events: [
+          {
+            type: 'job:succeeded',
+            payload: { attempt: attempt.info.attempt, durationMs: clock.now() - attempt.startedAt },
+          },
+        ],
       });
       return 'succeeded';
     }
@@ -60,7 +82,11 @@ export async function runAttempt(
         events: [
           {
             type: 'job:waiting',
-            payload: { reason: 'worker-stopped', runAt: new Date(clock.now()).toISOString(), detail: services.workerId },
+            payload: {
+              reason: 'worker-stopped',
+              runAt: new Date(clock.now()).toISOString(),
+              detail: services.workerId,
+            },
           },
         ],
       });
@@ -71,19 +97,31 @@ export async function runAttempt(
       const final = await compensate(services, attempt, error);
       await finish(services, attempt, {
         jobUpdate: { state: 'cancelled', error: final.serialize(), finished_at: clock.now(), release: true },
-        events: [{ type: 'job:cancelled', payload: { reason: (error.details as { reason?: string }).reason, error: final.serialize() } }],
+        events: [
+          {
+            type: 'job:cancelled',
+            payload: { reason: (error.details as { reason?: string }).reason, error: final.serialize() },
+          },
+        ],
       });
       return 'cancelled';
     }
     return await retryOrFail(services, attempt, error);
   } catch (recordError) {
     if (isHoldfastError(recordError) && recordError.code === 'LEASE_LOST') return 'abandoned';
-    services.logger.error({ err: recordError, jobId: attempt.ref.id }, 'could not record the outcome of a job attempt');
+    services.logger.error(
+      { err: recordError, jobId: attempt.ref.id },
+      'could not record the outcome of a job attempt',
+    );
     return 'abandoned';
   }
 }
 
-async function retryOrFail(services: RuntimeServices, attempt: Attempt, error: HoldfastError): Promise<AttemptOutcome> {
+async function retryOrFail(
+  services: RuntimeServices,
+  attempt: Attempt,
+  error: HoldfastError,
+): Promise<AttemptOutcome> {
   const { clock } = services;
   const now = clock.now();
   const decision = decideRetry({
@@ -142,18 +180,32 @@ function finish(services: RuntimeServices, attempt: Attempt, content: Omit<Batch
  * recorded, so a crash during compensation does not run it twice). Returns the error the job ends
  * with: the original one, or ROLLBACK_FAILED if an undo failed.
  */
-async function compensate(services: RuntimeServices, attempt: Attempt, cause: HoldfastError): Promise<HoldfastError> {
+async function compensate(
+  services: RuntimeServices,
+  attempt: Attempt,
+  cause: HoldfastError,
+): Promise<HoldfastError> {
   const failures: Array<{ step: string; message: string }> = [];
   for (const comp of [...attempt.compensations].reverse()) {
     const controller = new AbortController();
     const timer = services.clock.setTimeout(
-      () => controller.abort(new Error(`compensation timed out after ${services.options.compensationTimeoutMs} ms`)),
+      () =>
+        controller.abort(
+          new Error(`compensation timed out after ${services.options.compensationTimeoutMs} ms`),
+        ),
       services.options.compensationTimeoutMs,
     );
     let message: string | undefined;
     try {
       await raceAbort(
-        invoke(() => comp.fn(comp.output, { job: attempt.info, step: comp.step, signal: controller.signal, sql: services.store })),
+        invoke(() =>
+          comp.fn(comp.output, {
+            job: attempt.info,
+            step: comp.step,
+            signal: controller.signal,
+            sql: services.store,
+          }),
+        ),
         controller.signal,
       );
     } catch (error) {
@@ -165,13 +217,20 @@ async function compensate(services: RuntimeServices, attempt: Attempt, cause: Ho
     await services.batcher.submit({
       job: attempt.ref,
       ...(message === undefined ? { stepCompensated: { name: comp.step } } : {}),
-      events: [{ type: 'step:compensated', payload: { step: comp.step, ok: message === undefined, message } }],
+      events: [
+        { type: 'step:compensated', payload: { step: comp.step, ok: message === undefined, message } },
+      ],
     });
   }
   if (failures.length === 0) return cause;
   return holdfastError(
     'ROLLBACK_FAILED',
-    { jobId: attempt.ref.id, step: failures[0]!.step, failures, cause: { code: cause.code, message: cause.message } },
+    {
+      jobId: attempt.ref.id,
+      step: failures[0]!.step,
+      failures,
+      cause: { code: cause.code, message: cause.message },
+    },
     { cause },
   );
 }

@@ -1,4 +1,9 @@
-import { type HoldfastError, holdfastError, NonRetriableError, toHoldfastError } from '../errors/holdfast-error.js';
+import {
+  type HoldfastError,
+  holdfastError,
+  NonRetriableError,
+  toHoldfastError,
+} from '../errors/holdfast-error.js';
 import type { ProgressPayload } from '../events/event-map.js';
 import type { TimerHandle } from '../time/clock.js';
 import { parseDuration } from '../time/duration.js';
@@ -25,12 +30,17 @@ export interface StepExecution {
 }
 
 /** The `step` object given to a pipeline's run function for one attempt. */
-export function createStepApi(attempt: Attempt, services: RuntimeServices, extend?: StepContextExtension): StepApi {
+export function createStepApi(
+  attempt: Attempt,
+  services: RuntimeServices,
+  extend?: StepContextExtension,
+): StepApi {
   const run = async <T>(name: string, a: unknown, b?: unknown): Promise<T> => {
     const options = (typeof a === 'function' ? {} : (a ?? {})) as StepOptions<T>;
     const fn = (typeof a === 'function' ? a : b) as (ctx: StepContext) => Promise<T> | T;
     checkStepName(name);
-    if (typeof fn !== 'function') throw new RangeError(`step '${name}': the last argument must be a function`);
+    if (typeof fn !== 'function')
+      throw new RangeError(`step '${name}': the last argument must be a function`);
     if (attempt.usedNames.has(name)) {
       throw new NonRetriableError(
         `Step name '${name}' is used twice in one run of job ${attempt.ref.id}; names must be unique (use 'embed:3' in loops)`,
@@ -61,7 +71,8 @@ async function executeStep<T>(
   extend: StepContextExtension | undefined,
 ): Promise<T> {
   const { clock, batcher } = services;
-  const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout, `step '${name}': timeout`);
+  const timeoutMs =
+    options.timeout === undefined ? undefined : parseDuration(options.timeout, `step '${name}': timeout`);
   const controller = new AbortController();
   const onAttemptAbort = () => controller.abort(attempt.signal.reason);
   attempt.signal.addEventListener('abort', onAttemptAbort, { once: true });
@@ -95,29 +106,45 @@ async function executeStep<T>(
     sql: services.store,
     progress(doneOrUpdate, total, unit) {
       if (!open) return;
-      const update: ProgressUpdate = typeof doneOrUpdate === 'number' ? { done: doneOrUpdate, total, unit } : doneOrUpdate;
+      const update: ProgressUpdate =
+        typeof doneOrUpdate === 'number' ? { done: doneOrUpdate, total, unit } : doneOrUpdate;
       progress = progressPayload(name, update);
       attempt.lastProgress = progress;
       reporter.report(progress);
     },
     write(write) {
-      if (typeof write !== 'function') throw new TypeError(`step '${name}': ctx.write takes a function (sql) => …`);
+      if (typeof write !== 'function')
+        throw new TypeError(`step '${name}': ctx.write takes a function (sql) => …`);
       if (open) writes.push(write);
     },
   };
-  const ctx = extend ? Object.assign(Object.create(base) as StepContext, base, extend(base, { attempt, name, signal: controller.signal })) : base;
+  const ctx = extend
+    ? Object.assign(
+        Object.create(base) as StepContext,
+        base,
+        extend(base, { attempt, name, signal: controller.signal }),
+      )
+    : base;
 
   const started = batcher.submit({
     job: attempt.ref,
     stepStart: { name, attempt: attempt.info.attempt, hasCompensation: options.compensate !== undefined },
-    events: [{ type: 'step:started', payload: { step: name, attempt: attempt.info.attempt, ...planPosition(attempt, name) } }],
+    events: [
+      {
+        type: 'step:started',
+        payload: { step: name, attempt: attempt.info.attempt, ...planPosition(attempt, name) },
+      },
+    ],
     jobUpdate: { current_step: name },
   });
   started.catch((error: unknown) => abortOnFence(attempt, error));
 
   let value: T;
   try {
-    value = await raceAbort(invoke(() => fn(ctx)), controller.signal);
+    value = await raceAbort(
+      invoke(() => fn(ctx)),
+      controller.signal,
+    );
   } catch (thrown) {
     open = false;
     cleanup();
@@ -132,7 +159,12 @@ async function executeStep<T>(
         events: [
           {
             type: 'step:failed',
-            payload: { step: name, attempt: attempt.info.attempt, durationMs: clock.now() - startedAt, error: withProgress.serialize() },
+            payload: {
+              step: name,
+              attempt: attempt.info.attempt,
+              durationMs: clock.now() - startedAt,
+              error: withProgress.serialize(),
+            },
           },
         ],
       })
@@ -153,7 +185,12 @@ async function executeStep<T>(
       const failure = stagedWritesFailed(error, name, attempt.ref.id);
       return {
         stepFinish: { name, state: 'failed', error: failure.serialize(), progress: progress ?? null },
-        events: [{ type: 'step:failed', payload: { step: name, attempt: attempt.info.attempt, durationMs, error: failure.serialize() } }],
+        events: [
+          {
+            type: 'step:failed',
+            payload: { step: name, attempt: attempt.info.attempt, durationMs, error: failure.serialize() },
+          },
+        ],
       };
     },
   });
@@ -173,7 +210,8 @@ async function executeStep<T>(
     finished_at: new Date(clock.now()),
   });
   if (options.compensate) attempt.compensations.push({ step: name, output, fn: options.compensate as never });
-  if (result.cancelRequested) attempt.abort(holdfastError('CANCELLED', { jobId: attempt.ref.id, step: name }));
+  if (result.cancelRequested)
+    attempt.abort(holdfastError('CANCELLED', { jobId: attempt.ref.id, step: name }));
   return output as T;
 
   function cleanup() {
@@ -185,7 +223,8 @@ async function executeStep<T>(
 
 /** A fenced operation means another attempt owns the job now: stop this one. */
 function abortOnFence(attempt: Attempt, error: unknown): void {
-  const reason = (error as { code?: unknown }).code === 'LEASE_LOST' ? (error as HoldfastError) : toHoldfastError(error);
+  const reason =
+    (error as { code?: unknown }).code === 'LEASE_LOST' ? (error as HoldfastError) : toHoldfastError(error);
   attempt.abort(reason);
 }
 
@@ -193,13 +232,17 @@ function stagedWritesFailed(error: HoldfastError, step: string, jobId: string): 
   return holdfastError(
     'STEP_FAILED',
     { step, jobId, name: 'StagedWriteError' },
-    { message: `Staged writes of step '${step}' failed and were rolled back: ${error.message}`, cause: error },
+    {
+      message: `Staged writes of step '${step}' failed and were rolled back: ${error.message}`,
+      cause: error,
+    },
   );
 }
 
 /** Puts the step's last progress into a failure's details, if it has none. */
 function attachProgress(error: HoldfastError, progress: ProgressPayload | undefined): HoldfastError {
-  if (progress === undefined || (error.details as { progress?: unknown }).progress !== undefined) return error;
+  if (progress === undefined || (error.details as { progress?: unknown }).progress !== undefined)
+    return error;
   if (error.code !== 'STEP_FAILED' && error.code !== 'JOB_TIMEOUT') return error;
   return holdfastError(error.code, { ...error.details, progress: snapshot(progress) } as never, {
     message: error.message,
@@ -217,7 +260,14 @@ function progressPayload(step: string, update: ProgressUpdate): ProgressPayload 
   const { done, total, unit, message } = update;
   if (!Number.isFinite(done)) throw new RangeError(`step '${step}': progress done must be a number`);
   const percent = total !== undefined && total > 0 ? Math.min(100, (done / total) * 100) : undefined;
-  return { step, done, total, unit, percent: percent === undefined ? undefined : Math.round(percent * 100) / 100, message };
+  return {
+    step,
+    done,
+    total,
+    unit,
+    percent: percent === undefined ? undefined : Math.round(percent * 100) / 100,
+    message,
+  };
 }
 
 function planPosition(attempt: Attempt, name: string): { index?: number; total?: number } {
@@ -233,9 +283,12 @@ function toStoredJson(value: unknown, step: string): unknown {
   try {
     text = JSON.stringify(value);
   } catch (error) {
-    throw new NonRetriableError(`Step '${step}' returned a value that cannot be stored as JSON: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new NonRetriableError(
+      `Step '${step}' returned a value that cannot be stored as JSON: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   return text === undefined ? null : JSON.parse(text);
 }

@@ -75,7 +75,8 @@ export async function submitJobs(
       tenant: checkTenant(options.tenant, prefix),
       input,
       runAt: resolveRunAt(options.runAt, now, prefix),
-      idempotencyKey: options.idempotencyKey === undefined ? undefined : checkKey(options.idempotencyKey, prefix),
+      idempotencyKey:
+        options.idempotencyKey === undefined ? undefined : checkKey(options.idempotencyKey, prefix),
       state: 'queued',
       waitReason: null,
       estimate: null,
@@ -133,13 +134,22 @@ export async function submitJobs(
         at: now,
         payload: { pipeline: c.pipeline.name, runAt: new Date(c.runAt).toISOString() },
       });
-      c.extraEvents.forEach((e, i) => events.push({ ...e, jobId: c.id, seq: 2 + i, tenant: c.tenant } as AnyNewEvent));
+      for (const [i, e] of c.extraEvents.entries()) {
+        events.push({ ...e, jobId: c.id, seq: 2 + i, tenant: c.tenant } as AnyNewEvent);
+      }
     }
-    const stored = await appendEvents(tx, events, services.store.shared ? { origin: services.bus.origin } : undefined);
+    const stored = await appendEvents(
+      tx,
+      events,
+      services.store.shared ? { origin: services.bus.origin } : undefined,
+    );
     if (services.store.shared) await tx.query('select pg_notify($1, $2)', [jobsChannel, '']);
     // Admission may have parked some jobs: report the state they were inserted with.
     const states = new Map(fresh.map((c) => [c.id, c.state]));
-    return { out: out.map((r) => (states.has(r.id) ? { ...r, state: states.get(r.id)! } : r)), events: stored };
+    return {
+      out: out.map((r) => (states.has(r.id) ? { ...r, state: states.get(r.id)! } : r)),
+      events: stored,
+    };
   });
   services.bus.publish(results.events);
   context.onSubmitted?.();
@@ -172,14 +182,20 @@ async function claimIdempotencyKey(
     [scope, candidate.idempotencyKey, candidate.id, hash, new Date(now + ttlMs).toISOString(), nowIso],
   );
   if (rows[0]?.job_id === candidate.id) return undefined;
-  const { rows: existing } = await tx.query<{ job_id: string; input_hash: string; expires_at: Date; state: JobState | null }>(
+  const { rows: existing } = await tx.query<{
+    job_id: string;
+    input_hash: string;
+    expires_at: Date;
+    state: JobState | null;
+  }>(
     `select k.job_id, k.input_hash, k.expires_at, j.state
        from holdfast.idempotency_keys k left join holdfast.jobs j on j.id = k.job_id
       where k.scope = $1 and k.key = $2`,
     [scope, candidate.idempotencyKey],
   );
   const found = existing[0];
-  if (found === undefined) throw holdfastError('INTERNAL', { reason: 'idempotency key vanished during submit' });
+  if (found === undefined)
+    throw holdfastError('INTERNAL', { reason: 'idempotency key vanished during submit' });
   if (found.input_hash !== hash) {
     throw holdfastError('IDEMPOTENCY_CONFLICT', {
       key: candidate.idempotencyKey,
@@ -191,7 +207,11 @@ async function claimIdempotencyKey(
 }
 
 function invalid(field: string, message: string) {
-  return holdfastError('VALIDATION_ERROR', { field, issues: [{ path: field, message }], subject: 'submit options' });
+  return holdfastError('VALIDATION_ERROR', {
+    field,
+    issues: [{ path: field, message }],
+    subject: 'submit options',
+  });
 }
 
 function checkTenant(tenant: unknown, prefix: string): string | null {
@@ -213,6 +233,7 @@ function checkKey(key: unknown, prefix: string): string {
 function resolveRunAt(runAt: SubmitOptions['runAt'], now: number, prefix: string): number {
   if (runAt === undefined) return now;
   const at = runAt instanceof Date ? runAt.getTime() : typeof runAt === 'number' ? runAt : Date.parse(runAt);
-  if (!Number.isFinite(at)) throw invalid(`${prefix}runAt`, 'must be a Date, a timestamp in ms or an ISO 8601 string');
+  if (!Number.isFinite(at))
+    throw invalid(`${prefix}runAt`, 'must be a Date, a timestamp in ms or an ISO 8601 string');
   return Math.max(at, now);
 }

@@ -6,7 +6,10 @@ import { holdfastError } from '../errors/holdfast-error.js';
  * returns the validated value. Every problem is reported with its dotted path, the first one in
  * `field`, so a 400 says exactly which field to fix.
  */
-export async function validateInput<I>(schema: StandardSchemaV1<unknown, I> | undefined, value: unknown): Promise<I> {
+export async function validateInput<I>(
+  schema: StandardSchemaV1<unknown, I> | undefined,
+  value: unknown,
+): Promise<I> {
   if (schema === undefined) {
     assertJson(value);
     return value as I;
@@ -23,7 +26,9 @@ export async function validateInput<I>(schema: StandardSchemaV1<unknown, I> | un
 function issuePath(path: StandardSchemaV1.Issue['path']): string {
   if (!path) return '';
   return path
-    .map((segment) => (typeof segment === 'object' && segment !== null && 'key' in segment ? segment.key : segment))
+    .map((segment) =>
+      typeof segment === 'object' && segment !== null && 'key' in segment ? segment.key : segment,
+    )
     .map(String)
     .join('.');
 }

@@ -8,7 +8,6 @@ import { runAttempt } from './run-attempt.js';
 import type { RuntimeServices } from './runtime-services.js';
 import type { StepContextExtension } from './step-runner.js';
 
-
 export interface WorkerHooks {
   /** Adds capabilities to step contexts (providers add `call`). */
   readonly extendStep?: StepContextExtension;
@@ -51,7 +50,9 @@ export class Worker {
     this.#stopping = false;
     const { store } = this.#services;
     if (store.shared) {
-      this.#unlisten.push(await store.listen(jobsChannel, () => this.wake(), { onReconnect: () => this.wake() }));
+      this.#unlisten.push(
+        await store.listen(jobsChannel, () => this.wake(), { onReconnect: () => this.wake() }),
+      );
       this.#unlisten.push(await store.listen(cancelChannel, (jobId) => this.cancelLocal(jobId)));
     }
     this.#schedule('heartbeat', this.#services.options.heartbeatMs, () => this.#heartbeat());
@@ -74,7 +75,10 @@ export class Worker {
     await Promise.all(this.#unlisten.splice(0).map((u) => u().catch(() => {})));
     await this.#claiming?.catch(() => {});
     const all = Promise.all(this.#running);
-    const graceful = await Promise.race([all.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs))]);
+    const graceful = await Promise.race([
+      all.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), graceMs)),
+    ]);
     if (!graceful) {
       for (const attempt of this.#active.values()) attempt.abort(new WorkerStopping());
       await all;
@@ -188,7 +192,8 @@ export class Worker {
       try {
         await fn();
       } finally {
-        if (!this.#stopping && this.#started) this.#schedule(name, name === 'takeover' ? this.#services.options.leaseMs / 2 : ms, fn);
+        if (!this.#stopping && this.#started)
+          this.#schedule(name, name === 'takeover' ? this.#services.options.leaseMs / 2 : ms, fn);
       }
     }, ms);
     timer.unref?.();

@@ -3,6 +3,7 @@ import { DatabaseError } from './database-error.js';
 import {
   checkChannel,
   type ListenOptions,
+  type QueryOptions,
   type QueryResult,
   type Row,
   type Store,
@@ -85,9 +86,13 @@ export class PostgresStore implements Store {
     return store;
   }
 
-  async query<R = Row>(text: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+  async query<R = Row>(
+    text: string,
+    params: readonly unknown[] = [],
+    options?: QueryOptions,
+  ): Promise<QueryResult<R>> {
     try {
-      const result = await this.#pool.query(text, params as unknown[]);
+      const result = await this.#pool.query(statement(text, params, options));
       return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
     } catch (error) {
       throw wrap(error, text);
@@ -100,9 +105,9 @@ export class PostgresStore implements Store {
     try {
       await client.query('begin');
       const tx = txSql(
-        async (text, params) => {
+        async (text, params, options) => {
           try {
-            const result = await client.query(text, (params ?? []) as unknown[]);
+            const result = await client.query(statement(text, params ?? [], options));
             return { rows: result.rows, rowCount: result.rowCount ?? result.rows.length };
           } catch (error) {
             throw wrap(error, text);
@@ -205,6 +210,16 @@ export class PostgresStore implements Store {
       void this.#reconnect(attempt + 1);
     }
   }
+}
+
+function statement(
+  text: string,
+  params: readonly unknown[],
+  options: QueryOptions | undefined,
+): pg.QueryConfig {
+  return options?.prepare
+    ? { name: options.prepare, text, values: params as unknown[] }
+    : { text, values: params as unknown[] };
 }
 
 function wrap(error: unknown, query: string): Error {

@@ -12,9 +12,17 @@ export interface QueryResult<R = Row> {
   readonly rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * Names a hot statement so PostgreSQL prepares it once per connection and can reuse its plan
+   * (planning a large statement can cost more than running it). Only for fixed SQL texts.
+   */
+  readonly prepare?: string;
+}
+
 /** The query handle pipelines get as `ctx.sql` and in `ctx.write`: the interface pg and PGlite share. */
 export interface Sql {
-  query<R = Row>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  query<R = Row>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>>;
 }
 
 /** A handle inside a transaction; `savepoint` isolates a part that may fail on its own. */

@@ -1,6 +1,11 @@
 import { afterEach } from 'vitest';
+import {
+  createHoldfast,
+  type Holdfast,
+  type HoldfastExtensions,
+  type HoldfastOptions,
+} from '../../src/runtime/holdfast.js';
 import type { Job, JobState } from '../../src/runtime/job.js';
-import { createHoldfast, type Holdfast, type HoldfastExtensions, type HoldfastOptions } from '../../src/runtime/holdfast.js';
 import type { Backend } from './backends.js';
 import { waitFor } from './wait.js';
 
@@ -17,13 +22,21 @@ export async function testHoldfast(
   extensions?: HoldfastExtensions,
 ): Promise<Holdfast> {
   const database = options.database ?? (await backend.database());
-  const hf = createHoldfast({ worker: { poll: '50ms', ...options.worker }, ...options, database }, extensions);
+  const hf = createHoldfast(
+    { worker: { poll: '50ms', ...options.worker }, ...options, database },
+    extensions,
+  );
   open.push(hf);
   await hf.ready();
   return hf;
 }
 
-export async function waitForState(hf: Holdfast, id: string, states: JobState | JobState[], timeoutMs = 15_000): Promise<Job> {
+export async function waitForState(
+  hf: Holdfast,
+  id: string,
+  states: JobState | JobState[],
+  timeoutMs = 15_000,
+): Promise<Job> {
   const wanted = Array.isArray(states) ? states : [states];
   let last: Job | undefined;
   try {
@@ -36,6 +49,8 @@ export async function waitForState(hf: Holdfast, id: string, states: JobState | 
       `job ${id} in state ${wanted.join('|')}`,
     );
   } catch (error) {
-    throw new Error(`${(error as Error).message}; last seen: ${JSON.stringify(last?.state)} ${JSON.stringify(last?.error)}`);
+    throw new Error(
+      `${(error as Error).message}; last seen: ${JSON.stringify(last?.state)} ${JSON.stringify(last?.error)}`,
+    );
   }
 }

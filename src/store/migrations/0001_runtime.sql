@@ -43,13 +43,19 @@ create table holdfast.jobs (
   constraint jobs_state_check check (state in ('queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'))
 );
 
+-- Every state change updates a job row, so indexes are few and partial where they can be:
+-- an index whose predicate the new row version does not match costs that update nothing.
 -- The claim query walks this index: due jobs in run_at order.
 create index jobs_ready_idx on holdfast.jobs (run_at, id) where state in ('queued', 'waiting');
--- The take-over of dead workers' jobs walks this one.
-create index jobs_lease_idx on holdfast.jobs (lease_expires_at) where state = 'running';
+-- The take-over of dead workers' jobs scans running jobs (few: at most the workers' concurrency).
+-- lease_expires_at is deliberately not indexed, so heartbeats can be HOT updates.
+create index jobs_running_idx on holdfast.jobs (id) where state = 'running';
 create index jobs_created_idx on holdfast.jobs (created_at desc, id desc);
-create index jobs_state_created_idx on holdfast.jobs (state, created_at desc);
+-- Listing by state: succeeded jobs are the bulk and are listed through jobs_created_idx.
+create index jobs_state_created_idx on holdfast.jobs (state, created_at desc) where state <> 'succeeded';
 create index jobs_tenant_created_idx on holdfast.jobs (tenant, created_at desc) where tenant is not null;
+-- Room on each page for updated row versions (HOT updates).
+alter table holdfast.jobs set (fillfactor = 80);
 
 create table holdfast.steps (
   job_id uuid not null references holdfast.jobs (id) on delete cascade,

@@ -3,8 +3,13 @@ import { hostname } from 'node:os';
 import { resolveWorkerOptions, type WorkerOptions } from '../config/worker-options.js';
 import { holdfastError } from '../errors/holdfast-error.js';
 import { EventBus, type EventFilter, type EventListener } from '../events/event-bus.js';
-import { type ReplayOptions, replayEvents } from '../events/event-log.js';
-import type { AnyHoldfastEvent } from '../events/event-map.js';
+import { appendEvents, type ReplayOptions, replayEvents } from '../events/event-log.js';
+import type { AnyHoldfastEvent, AnyNewEvent } from '../events/event-map.js';
+import type { BudgetGate } from '../providers/budget-gate.js';
+import type { ProviderClient } from '../providers/provider-client.js';
+import type { ProviderOptions } from '../providers/provider-config.js';
+import { createProviders } from '../providers/provider-registry.js';
+import type { BreakerEvent } from '../resilience/circuit-breaker.js';
 import { migrate } from '../store/migrate.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
@@ -22,6 +27,7 @@ import {
 } from './jobs-api.js';
 import { defaultLogger, type Logger } from './logger.js';
 import type { AnyPipeline, Pipeline, PipelineInput } from './pipeline.js';
+import { providerStepExtension } from './provider-calls.js';
 import type { RuntimeServices } from './runtime-services.js';
 import type { StepContextExtension } from './step-runner.js';
 import { type Admission, type SubmitOptions, type SubmitResult, submitJobs } from './submit.js';
@@ -41,6 +47,10 @@ export interface HoldfastOptions {
   readonly random?: () => number;
   /** Apply database migrations at start (default true). */
   readonly migrate?: boolean;
+  /** Paid APIs, each behind its guarded client: `{ openai: { kind: 'openai', apiKey } }`. */
+  readonly providers?: Readonly<Record<string, ProviderOptions>>;
+  /** Where provider calls reserve and settle budget (the ledger provides it). */
+  readonly budgetGate?: BudgetGate;
 }
 
 /** Parts later layers plug in: budgets at submit and retry, capabilities in steps. */
@@ -78,6 +88,8 @@ export interface Holdfast {
     subscribe(filter: EventFilter, listener: EventListener): () => void;
     replay(options: ReplayOptions): Promise<AnyHoldfastEvent[]>;
   };
+  /** The guarded clients, by name: `hf.providers.openai.request({ path, body })` outside pipelines. */
+  readonly providers: Readonly<Record<string, ProviderClient>>;
   /** The open store (after ready()): for the server, the CLI and tests. */
   readonly store: Store;
   readonly services: RuntimeServices;
@@ -104,6 +116,52 @@ export function createHoldfast(options: HoldfastOptions, extensions: HoldfastExt
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
   let services: RuntimeServices | undefined;
+  // Provider clients need no database: they exist from the start. Breaker transitions become
+  // provider events once the store is open.
+  const onBreakerEvent = (provider: string, event: BreakerEvent) => {
+    const now = clock.now();
+    const record =
+      event.type === 'opened'
+        ? ({
+            type: 'provider:circuit-opened',
+            jobId: null,
+            seq: null,
+            tenant: null,
+            at: now,
+            payload: {
+              provider,
+              failures: event.failures,
+              retryAfterMs: event.retryAfterMs,
+              reason: event.reason,
+            },
+          } satisfies AnyNewEvent)
+        : event.type === 'closed'
+          ? ({
+              type: 'provider:circuit-closed',
+              jobId: null,
+              seq: null,
+              tenant: null,
+              at: now,
+              payload: { provider },
+            } satisfies AnyNewEvent)
+          : undefined;
+    if (!record) return;
+    void open()
+      .then(async (s) =>
+        s.bus.publish(
+          await appendEvents(s.store, [record], s.store.shared ? { origin: workerId } : undefined),
+        ),
+      )
+      .catch((error: unknown) =>
+        logger.warn({ err: error, provider }, 'could not record a circuit breaker event'),
+      );
+  };
+  const providerClients = createProviders(options.providers ?? {}, {
+    clock,
+    gate: options.budgetGate,
+    random: options.random,
+    onBreakerEvent,
+  });
   let worker: Worker | undefined;
   let opening: Promise<RuntimeServices> | undefined;
   let closed = false;
@@ -139,7 +197,12 @@ export function createHoldfast(options: HoldfastOptions, extensions: HoldfastExt
           logger,
           random: options.random ?? Math.random,
         };
-        worker = new Worker(services, pipelines, { extendStep: extensions.extendStep });
+        const providerExtension = providerStepExtension(providerClients, () => services!);
+        const extendStep: StepContextExtension = (ctx, execution) => ({
+          ...providerExtension(ctx, execution),
+          ...extensions.extendStep?.(ctx, execution),
+        });
+        worker = new Worker(services, pipelines, { extendStep });
         return services;
       } catch (error) {
         if (typeof options.database === 'string') await store.close().catch(() => {});
@@ -231,6 +294,7 @@ export function createHoldfast(options: HoldfastOptions, extensions: HoldfastExt
         return replayEvents(s.store, replayOptions);
       },
     },
+    providers: Object.freeze(Object.fromEntries(providerClients)),
     get store() {
       if (!services) throw new Error('Holdfast is not open yet: await hf.ready() first');
       return services.store;
@@ -243,6 +307,7 @@ export function createHoldfast(options: HoldfastOptions, extensions: HoldfastExt
       if (closed) return;
       await worker?.stop(0);
       closed = true;
+      await Promise.all([...providerClients.values()].map((c) => c.close()));
       const s = services ?? (await opening?.catch(() => undefined));
       if (s) {
         await s.batcher.drain();

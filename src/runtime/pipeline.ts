@@ -1,4 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { ProviderRequest, ProviderResponse, ProviderStream } from '../providers/provider-types.js';
 import { type BackoffOptions, type BackoffPolicy, backoffPolicy } from '../resilience/backoff.js';
 import type { Sql } from '../store/store.js';
 import { type Duration, parseDuration } from '../time/duration.js';
@@ -45,6 +46,14 @@ export interface StepContext {
    * partial rows (G1). Writes run in the order they were staged.
    */
   write(fn: StagedWrite): void;
+  /**
+   * Calls a configured provider through its guarded client: the step's signal and the job's
+   * deadline apply, budgets are reserved and settled for this job, and every attempt shows in the
+   * job's timeline as a `step:call` event.
+   */
+  call<B = unknown>(provider: string, request: ProviderRequest): Promise<ProviderResponse<B>>;
+  /** Like `call`, for a streamed answer: events as they arrive, metered as they flow. */
+  stream(provider: string, request: ProviderRequest): Promise<ProviderStream>;
 }
 
 export interface CompensationContext {

@@ -19,8 +19,8 @@ import {
 } from './pipeline.js';
 import type { RuntimeServices } from './runtime-services.js';
 
-/** Adds capabilities to every step context (the guarded provider client adds `call`). */
-export type StepContextExtension = (ctx: StepContext, execution: StepExecution) => Record<string, unknown>;
+/** Adds capabilities to every step context (the guarded provider client adds `call` and `stream`). */
+export type StepContextExtension = (ctx: StepContext, execution: StepExecution) => Partial<StepContext>;
 
 /** What an extension can see of the running step. */
 export interface StepExecution {
@@ -99,7 +99,7 @@ async function executeStep<T>(
   const reporter = new ProgressReporter(services, attempt, name);
   attempt.currentStep = name;
 
-  const base: StepContext = {
+  const ctx: StepContext = {
     signal: controller.signal,
     job: attempt.info,
     step: { name, attempt: attempt.info.attempt },
@@ -117,14 +117,10 @@ async function executeStep<T>(
         throw new TypeError(`step '${name}': ctx.write takes a function (sql) => …`);
       if (open) writes.push(write);
     },
+    call: noProviders,
+    stream: noProviders,
   };
-  const ctx = extend
-    ? Object.assign(
-        Object.create(base) as StepContext,
-        base,
-        extend(base, { attempt, name, signal: controller.signal }),
-      )
-    : base;
+  if (extend) Object.assign(ctx, extend(ctx, { attempt, name, signal: controller.signal }));
 
   const started = batcher.submit({
     job: attempt.ref,
@@ -219,6 +215,14 @@ async function executeStep<T>(
     attempt.signal.removeEventListener('abort', onAttemptAbort);
     reporter.close();
   }
+}
+
+function noProviders(): never {
+  throw holdfastError(
+    'NOT_FOUND',
+    { kind: 'provider', id: '(any)', known: [] },
+    { message: 'No providers are configured: pass `providers` to createHoldfast' },
+  );
 }
 
 /** A fenced operation means another attempt owns the job now: stop this one. */

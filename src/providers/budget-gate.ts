@@ -7,6 +7,9 @@ export interface CallCost {
   readonly model: string | undefined;
   /** Worst-case amount per meter, e.g. { 'openai:tokens': 4_096 + 1_200 }. */
   readonly meters: Readonly<Record<string, number>>;
+  /** The worst case split into input and output tokens (for pricing), when known. */
+  readonly input?: number | undefined;
+  readonly output?: number | undefined;
 }
 
 export interface BudgetHold {
@@ -28,6 +31,8 @@ export interface BudgetGate {
   settle(hold: BudgetHold, usage: Usage): Promise<void>;
   /** Releases the whole hold: the call used nothing. */
   release(hold: BudgetHold): Promise<void>;
+  /** Corrects balances with what the provider reports (Keepa's tokensLeft), per meter. */
+  observe?(context: BudgetContext, balances: Readonly<Record<string, number>>): Promise<void>;
 }
 
 /**

@@ -13,7 +13,7 @@ export class CallBudget {
     private readonly config: ProviderConfig,
     private readonly adapter: Adapter,
     private readonly gate: BudgetGate | undefined,
-    private readonly context: BudgetContext,
+    readonly context: BudgetContext,
   ) {}
 
   /**
@@ -43,6 +43,9 @@ export class CallBudget {
       provider: this.config.name,
       model: call.model,
       meters: this.worstCase(call, request),
+      // Split for pricing: the worst case in USD is the input bound at the input price plus the cap at the output price.
+      input: call.inputBound,
+      output: call.outputCap,
     });
   }
 

@@ -469,11 +469,7 @@ export class ProviderClient {
     const usage = budget.usage(call, counts, hold);
     await budget.settle(hold, usage);
     const balance = this.config.options.balance?.(http);
-    if (balance && this.#gate && 'observe' in this.#gate) {
-      await (this.#gate as BudgetGate & { observe(b: Record<string, number>): Promise<void> }).observe({
-        ...balance,
-      });
-    }
+    if (balance && this.#gate?.observe) await this.#gate.observe(budget.context, balance);
     return counts === undefined && hold === undefined ? undefined : usage;
   }
 

@@ -81,6 +81,8 @@ export interface CallOptions {
 /** Whose budget a call draws on. */
 export interface BudgetContext {
   readonly jobId?: string | undefined;
+  /** The lease epoch of the job's attempt: holds of an attempt that died are reaped. */
+  readonly epoch?: number | undefined;
   readonly tenant?: string | null | undefined;
   readonly step?: string | undefined;
 }

@@ -48,7 +48,8 @@ export async function claimJobs(request: ClaimRequest, takeover = false): Promis
         started_at = coalesce(j.started_at, $1),
         deadline_at = coalesce(j.deadline_at, $1::timestamptz + make_interval(secs => j.timeout_ms::float8 / 1000)),
         takeovers = j.takeovers + $6::int,
-        wait_reason = null,
+        -- A job parked for budget keeps its reason: its hold is taken when the attempt starts.
+        wait_reason = case when j.wait_reason = 'budget' then 'budget' else null end,
         event_seq = j.event_seq + 1,
         updated_at = $1
       from due where j.id = due.id

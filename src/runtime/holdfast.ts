@@ -5,6 +5,17 @@ import { holdfastError } from '../errors/holdfast-error.js';
 import { EventBus, type EventFilter, type EventListener } from '../events/event-bus.js';
 import { appendEvents, type ReplayOptions, replayEvents } from '../events/event-log.js';
 import type { AnyHoldfastEvent, AnyNewEvent } from '../events/event-map.js';
+import { type BudgetOptions, resolveBudgets } from '../ledger/budget-config.js';
+import { Ledger } from '../ledger/ledger.js';
+import { creditAccount, type ResetPlan, resetAccounts, setAccountLimit } from '../ledger/ledger-admin.js';
+import {
+  type AccountStatus,
+  accountStatus,
+  type EstimateReport,
+  estimateReport,
+  type UsageReport,
+  usageReport,
+} from '../ledger/ledger-reports.js';
 import type { BudgetGate } from '../providers/budget-gate.js';
 import type { ProviderClient } from '../providers/provider-client.js';
 import type { ProviderOptions } from '../providers/provider-config.js';
@@ -15,6 +26,7 @@ import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { type Duration, parseDuration } from '../time/duration.js';
+import { budgetHooks, type PrepareAttempt } from './budget-hooks.js';
 import { CommitBatcher } from './commit-batcher.js';
 import { idempotencyTtlMs } from './idempotency.js';
 import type { Job } from './job.js';
@@ -31,6 +43,7 @@ import { providerStepExtension } from './provider-calls.js';
 import type { RuntimeServices } from './runtime-services.js';
 import type { StepContextExtension } from './step-runner.js';
 import { type Admission, type SubmitOptions, type SubmitResult, submitJobs } from './submit.js';
+import { validateInput } from './validate-input.js';
 import { Worker } from './worker.js';
 
 export interface HoldfastOptions {
@@ -49,7 +62,9 @@ export interface HoldfastOptions {
   readonly migrate?: boolean;
   /** Paid APIs, each behind its guarded client: `{ openai: { kind: 'openai', apiKey } }`. */
   readonly providers?: Readonly<Record<string, ProviderOptions>>;
-  /** Where provider calls reserve and settle budget (the ledger provides it). */
+  /** Budgets: accounts, tenant templates, thresholds, pricing. Calls are metered even without. */
+  readonly budgets?: BudgetOptions;
+  /** Replaces the ledger as the place calls reserve and settle budget (tests). */
   readonly budgetGate?: BudgetGate;
 }
 
@@ -58,6 +73,7 @@ export interface HoldfastExtensions {
   readonly admission?: Admission;
   readonly retryCheck?: RetryCheck;
   readonly extendStep?: StepContextExtension;
+  readonly prepareAttempt?: PrepareAttempt;
 }
 
 export interface Holdfast {
@@ -88,6 +104,28 @@ export interface Holdfast {
     subscribe(filter: EventFilter, listener: EventListener): () => void;
     replay(options: ReplayOptions): Promise<AnyHoldfastEvent[]>;
   };
+  /** What a job would cost against what is left, per meter, before submitting it. */
+  estimate<P extends AnyPipeline>(
+    pipeline: P | string,
+    input: PipelineInput<P>,
+    options?: { tenant?: string },
+  ): Promise<EstimateReport>;
+  readonly budgets: {
+    /** Every account (or one tenant's and the global ones): used, limit, remaining, reset time. */
+    status(filter?: { tenant?: string }): Promise<AccountStatus[]>;
+    /** Usage over the last N days (default 7): totals and daily averages per provider. */
+    usage(options?: { days?: number; tenant?: string }): Promise<UsageReport>;
+    credit(target: { scope: string; meter: string; period?: string; amount: number }): Promise<unknown>;
+    setLimit(target: { scope: string; meter: string; period?: string; limit: number }): Promise<unknown>;
+    reset(options: {
+      period: 'day' | 'month';
+      tenant?: string;
+      dryRun?: boolean;
+      force?: boolean;
+    }): Promise<ResetPlan>;
+    /** Cleans up holds of ended jobs and dead calls now (it also runs by itself). */
+    reap(): Promise<{ releasedJobs: number; reapedCalls: number }>;
+  };
   /** The guarded clients, by name: `hf.providers.openai.request({ path, body })` outside pipelines. */
   readonly providers: Readonly<Record<string, ProviderClient>>;
   /** The open store (after ready()): for the server, the CLI and tests. */
@@ -113,6 +151,14 @@ export function createHoldfast(options: HoldfastOptions, extensions: HoldfastExt
   }
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? defaultLogger();
+  const budgets = resolveBudgets(options.budgets);
+  const ledger = new Ledger({
+    budgets,
+    clock,
+    providerKinds: new Map(Object.entries(options.providers ?? {}).map(([name, o]) => [name, o.kind])),
+    onError: (error, what) => logger.warn({ err: error }, `budgets: could not ${what}`),
+  });
+  const budget = budgetHooks(ledger, pipelines);
   const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
   let services: RuntimeServices | undefined;
@@ -158,7 +204,8 @@ export function createHoldfast(options: HoldfastOptions, extensions: HoldfastExt
   };
   const providerClients = createProviders(options.providers ?? {}, {
     clock,
-    gate: options.budgetGate,
+    // Calls made before the database is open wait for it (and fail with it).
+    gate: options.budgetGate ?? openingGate(ledger.gate, () => open()),
     random: options.random,
     onBreakerEvent,
   });
@@ -177,6 +224,7 @@ export function createHoldfast(options: HoldfastOptions, extensions: HoldfastExt
           logger.warn({ err: error }, 'event subscriber failed'),
         );
         await bus.start();
+        await ledger.attach({ store, bus, origin: workerId });
         const batcher = new CommitBatcher({
           store,
           bus,
@@ -202,7 +250,10 @@ export function createHoldfast(options: HoldfastOptions, extensions: HoldfastExt
           ...providerExtension(ctx, execution),
           ...extensions.extendStep?.(ctx, execution),
         });
-        worker = new Worker(services, pipelines, { extendStep });
+        worker = new Worker(services, pipelines, {
+          extendStep,
+          prepareAttempt: extensions.prepareAttempt ?? budget.prepareAttempt,
+        });
         return services;
       } catch (error) {
         if (typeof options.database === 'string') await store.close().catch(() => {});
@@ -229,7 +280,7 @@ export function createHoldfast(options: HoldfastOptions, extensions: HoldfastExt
     return createJobsApi({
       services: s,
       pipelines,
-      retryCheck: extensions.retryCheck,
+      retryCheck: extensions.retryCheck ?? budget.retryCheck,
       cancelLocal: (id, reason) => worker?.cancelLocal(id, reason),
       wake: () => worker?.wake(),
     });
@@ -242,7 +293,7 @@ export function createHoldfast(options: HoldfastOptions, extensions: HoldfastExt
       {
         services: s,
         idempotencyTtlMs: ttlMs,
-        admission: extensions.admission,
+        admission: extensions.admission ?? budget.admission,
         onSubmitted: () => worker?.wake(),
       },
       resolved,
@@ -294,6 +345,28 @@ export function createHoldfast(options: HoldfastOptions, extensions: HoldfastExt
         return replayEvents(s.store, replayOptions);
       },
     },
+    async estimate(pipeline, input, estimateOptions = {}) {
+      const resolved = resolvePipeline(pipeline as Pipeline | string);
+      const validated = await validateInput(resolved.inputSchema, input);
+      const s = await open();
+      return estimateReport(s.store, budgets, clock.now(), {
+        pipeline: resolved.name,
+        tenant: estimateOptions.tenant ?? null,
+        estimate: resolved.estimate?.(validated) ?? {},
+        caps: resolved.budget,
+      });
+    },
+    budgets: {
+      status: async (filter) => accountStatus((await open()).store, budgets, clock.now(), filter),
+      usage: async (usageOptions) => usageReport((await open()).store, clock.now(), usageOptions),
+      credit: async (target) => creditAccount((await open()).store, budgets, clock.now(), target),
+      setLimit: async (target) => setAccountLimit((await open()).store, budgets, clock.now(), target),
+      reset: async (resetOptions) => resetAccounts((await open()).store, budgets, clock.now(), resetOptions),
+      reap: async () => {
+        await open();
+        return ledger.reap();
+      },
+    },
     providers: Object.freeze(Object.fromEntries(providerClients)),
     get store() {
       if (!services) throw new Error('Holdfast is not open yet: await hf.ready() first');
@@ -307,6 +380,7 @@ export function createHoldfast(options: HoldfastOptions, extensions: HoldfastExt
       if (closed) return;
       await worker?.stop(0);
       closed = true;
+      ledger.detach();
       await Promise.all([...providerClients.values()].map((c) => c.close()));
       const s = services ?? (await opening?.catch(() => undefined));
       if (s) {
@@ -317,4 +391,24 @@ export function createHoldfast(options: HoldfastOptions, extensions: HoldfastExt
     },
   };
   return hf;
+}
+
+/** A gate whose methods first make sure the database is open. */
+function openingGate(gate: BudgetGate, open: () => Promise<unknown>): BudgetGate {
+  return {
+    available: async (context, meters) => {
+      await open();
+      return gate.available(context, meters);
+    },
+    reserve: async (context, cost) => {
+      await open();
+      return gate.reserve(context, cost);
+    },
+    settle: (hold, usage) => gate.settle(hold, usage),
+    release: (hold) => gate.release(hold),
+    observe: async (context, balances) => {
+      await open();
+      return gate.observe?.(context, balances);
+    },
+  };
 }

@@ -49,7 +49,7 @@ export function providerStepExtension(
     const options = () => ({
       signal,
       deadline: attempt.row.deadline_at?.getTime(),
-      budget: { jobId: attempt.ref.id, tenant: attempt.ref.tenant, step },
+      budget: { jobId: attempt.ref.id, epoch: attempt.ref.epoch, tenant: attempt.ref.tenant, step },
       onAttempt,
     });
     return {

@@ -7,6 +7,7 @@ import {
 import { decideRetry } from '../resilience/retry-decision.js';
 import { invoke, raceAbort } from './abort.js';
 import { type Attempt, WorkerStopping } from './attempt.js';
+import type { PrepareAttempt } from './budget-hooks.js';
 import type { BatchOp } from './commit-batcher.js';
 import type { RuntimeServices } from './runtime-services.js';
 import { createStepApi, type StepContextExtension } from './step-runner.js';
@@ -17,7 +18,8 @@ export type AttemptOutcome =
   | 'failed'
   | 'cancelled'
   | 'released'
-  | 'abandoned';
+  | 'abandoned'
+  | 'parked';
 
 /**
  * Runs one attempt of a claimed job to its end and records the outcome: success, a durable retry
@@ -29,8 +31,13 @@ export async function runAttempt(
   services: RuntimeServices,
   attempt: Attempt,
   extend?: StepContextExtension,
+  prepare?: PrepareAttempt,
 ): Promise<AttemptOutcome> {
   const { clock } = services;
+  if (prepare && !attempt.signal.aborted) {
+    const decision = await prepared(services, attempt, prepare);
+    if (decision !== 'run') return decision;
+  }
   let outcome: { ok: true; output: unknown } | { ok: false; error: HoldfastError | WorkerStopping };
   try {
     const output = await raceAbort(
@@ -96,7 +103,13 @@ export async function runAttempt(
     if (error.code === 'CANCELLED') {
       const final = await compensate(services, attempt, error);
       await finish(services, attempt, {
-        jobUpdate: { state: 'cancelled', error: final.serialize(), finished_at: clock.now(), release: true },
+        jobUpdate: {
+          state: 'cancelled',
+          error: final.serialize(),
+          finished_at: clock.now(),
+          wait_reason: null,
+          release: true,
+        },
         events: [
           {
             type: 'job:cancelled',
@@ -113,6 +126,59 @@ export async function runAttempt(
       { err: recordError, jobId: attempt.ref.id },
       'could not record the outcome of a job attempt',
     );
+    return 'abandoned';
+  }
+}
+
+/** Runs the attempt's preparation (a budget-parked job's hold); parks or fails it if it cannot run. */
+async function prepared(
+  services: RuntimeServices,
+  attempt: Attempt,
+  prepare: PrepareAttempt,
+): Promise<'run' | AttemptOutcome> {
+  const { clock } = services;
+  let decision: Awaited<ReturnType<PrepareAttempt>>;
+  try {
+    decision = await prepare(attempt);
+  } catch (error) {
+    // Could not decide (the database failed): the job waits for the lease take-over.
+    services.logger.warn({ err: error, jobId: attempt.ref.id }, 'could not prepare a job attempt');
+    attempt.dispose();
+    return 'abandoned';
+  }
+  if (decision.action === 'run') return 'run';
+  attempt.dispose();
+  try {
+    if (decision.action === 'park') {
+      await finish(services, attempt, {
+        jobUpdate: { state: 'waiting', run_at: decision.runAt, wait_reason: 'budget', release: true },
+        events: [
+          {
+            type: 'job:waiting',
+            payload: {
+              reason: 'budget',
+              runAt: new Date(decision.runAt).toISOString(),
+              detail: decision.detail,
+            },
+          },
+        ],
+      });
+      return 'parked';
+    }
+    await finish(services, attempt, {
+      jobUpdate: {
+        state: 'failed',
+        error: decision.error.serialize(),
+        finished_at: clock.now(),
+        wait_reason: null,
+        release: true,
+      },
+      events: [
+        { type: 'job:failed', payload: { attempt: attempt.info.attempt, error: decision.error.serialize() } },
+      ],
+    });
+    return 'failed';
+  } catch {
     return 'abandoned';
   }
 }
@@ -165,7 +231,13 @@ async function retryOrFail(
   }
   const final = await compensate(services, attempt, decision.error);
   await finish(services, attempt, {
-    jobUpdate: { state: 'failed', error: final.serialize(), finished_at: clock.now(), release: true },
+    jobUpdate: {
+      state: 'failed',
+      error: final.serialize(),
+      finished_at: clock.now(),
+      wait_reason: null,
+      release: true,
+    },
     events: [{ type: 'job:failed', payload: { attempt: attempt.info.attempt, error: final.serialize() } }],
   });
   return 'failed';

@@ -32,7 +32,7 @@ export interface JobCandidate {
   readonly pipeline: Pipeline;
   readonly tenant: string | null;
   readonly input: unknown;
-  readonly runAt: number;
+  runAt: number;
   readonly idempotencyKey: string | undefined;
   state: 'queued' | 'waiting';
   waitReason: string | null;

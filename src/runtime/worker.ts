@@ -1,6 +1,7 @@
 import { holdfastError, isHoldfastError } from '../errors/holdfast-error.js';
 import type { TimerHandle } from '../time/clock.js';
 import { Attempt, type ClaimedJob, WorkerStopping } from './attempt.js';
+import type { PrepareAttempt } from './budget-hooks.js';
 import { cancelChannel, jobsChannel } from './channels.js';
 import { claimJobs, nextDueAt } from './claim.js';
 import type { Pipeline } from './pipeline.js';
@@ -11,6 +12,8 @@ import type { StepContextExtension } from './step-runner.js';
 export interface WorkerHooks {
   /** Adds capabilities to step contexts (providers add `call`). */
   readonly extendStep?: StepContextExtension;
+  /** Runs before an attempt's pipeline: may park or fail the job (a budget-parked job). */
+  readonly prepareAttempt?: PrepareAttempt;
   /** Called when an attempt ends, with what happened (metrics, tests). */
   readonly onAttemptEnd?: (jobId: string, outcome: string) => void;
 }
@@ -150,15 +153,17 @@ export class Worker {
     const pipeline = this.#pipelines.get(claimed.row.pipeline)!;
     const attempt = new Attempt(this.#services, claimed, pipeline);
     this.#active.set(claimed.row.id, attempt);
-    const done = runAttempt(this.#services, attempt, this.#hooks.extendStep).then((outcome) => {
-      this.#active.delete(claimed.row.id);
-      this.#running.delete(done);
-      this.#hooks.onAttemptEnd?.(claimed.row.id, outcome);
-      // Claim in batches under load; at once when this frees the last slot or the worker idles.
-      const free = this.#services.options.concurrency - this.#active.size;
-      if (free >= Math.ceil(this.#services.options.concurrency / 4) || this.#active.size === 0) this.wake();
-      if (outcome === 'retry-scheduled') this.#noteRetry();
-    });
+    const done = runAttempt(this.#services, attempt, this.#hooks.extendStep, this.#hooks.prepareAttempt).then(
+      (outcome) => {
+        this.#active.delete(claimed.row.id);
+        this.#running.delete(done);
+        this.#hooks.onAttemptEnd?.(claimed.row.id, outcome);
+        // Claim in batches under load; at once when this frees the last slot or the worker idles.
+        const free = this.#services.options.concurrency - this.#active.size;
+        if (free >= Math.ceil(this.#services.options.concurrency / 4) || this.#active.size === 0) this.wake();
+        if (outcome === 'retry-scheduled' || outcome === 'parked') this.#noteRetry();
+      },
+    );
     this.#running.add(done);
   }
 

@@ -262,6 +262,18 @@ for (const backend of backends) {
       expect(await hf.budgets.reap()).toEqual({ releasedJobs: 0, reapedCalls: 0 });
     });
 
+    it('gives back the hold of a job cancelled before any worker ran it', async () => {
+      const estimated = caller('held-then-cancelled', { estimate: () => ({ 'openai:tokens': 5_000 }) });
+      const hf = await make({ accounts: [{ meter: 'openai:tokens', period: 'none', limit: 100_000 }] }, [
+        estimated,
+      ]);
+      const { id } = await hf.submit(estimated, { calls: 1 });
+      expect((await hf.budgets.status())[0]).toMatchObject({ reserved: 5_000 });
+      await hf.jobs.cancel(id);
+      await waitFor(async () => (await hf.budgets.status())[0]!.reserved === 0);
+      expect((await hf.budgets.status())[0]).toMatchObject({ used: 0, remaining: 100_000 });
+    });
+
     it('rolls a day over at UTC midnight and a month on the 1st (fake clock)', async () => {
       const clock = new FakeClock(Date.UTC(2026, 10, 30, 23, 59));
       const hf = await make(

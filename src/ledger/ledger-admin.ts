@@ -2,6 +2,7 @@ import { holdfastError } from '../errors/holdfast-error.js';
 import type { Store } from '../store/store.js';
 import { type Account, periodKey, periodStartOf } from './account.js';
 import type { ResolvedBudgets } from './budget-config.js';
+import { type AccountStatus, statusOf } from './ledger-reports.js';
 import { WorkingSet } from './working-set.js';
 
 /**
@@ -15,28 +16,13 @@ export async function creditAccount(
   budgets: ResolvedBudgets,
   now: number,
   target: { scope: string; meter: string; period?: string; amount: number },
-) {
-  if (!(target.amount > 0))
-    throw holdfastError('VALIDATION_ERROR', {
-      field: 'amount',
-      issues: [{ path: 'amount', message: 'must be positive' }],
-    });
-  return store.transaction(async (tx) => {
-    const ws = await WorkingSet.load(
-      tx,
-      { scopes: [target.scope], meters: [target.meter] },
-      now,
-      budgets.thresholds,
-    );
-    const account = pick(ws, target);
-    const credited: Account =
-      account.period === 'refill'
-        ? { ...account, balance: (account.balance ?? 0) + target.amount }
-        : { ...account, credited: account.credited + target.amount };
-    ws.replace(credited, 'credit');
-    await ws.write(tx);
-    return credited;
-  });
+): Promise<AccountStatus> {
+  if (!(target.amount > 0)) throw invalid('amount', 'must be positive');
+  return changeAccount(store, budgets, now, target, 'credit', (account) =>
+    account.period === 'refill'
+      ? { ...account, balance: (account.balance ?? 0) + target.amount }
+      : { ...account, credited: account.credited + target.amount },
+  );
 }
 
 /** Sets an account's limit by hand; configuration no longer overwrites it. */
@@ -45,12 +31,24 @@ export async function setAccountLimit(
   budgets: ResolvedBudgets,
   now: number,
   target: { scope: string; meter: string; period?: string; limit: number },
-) {
-  if (!(target.limit >= 0))
-    throw holdfastError('VALIDATION_ERROR', {
-      field: 'limit',
-      issues: [{ path: 'limit', message: 'must be zero or more' }],
-    });
+): Promise<AccountStatus> {
+  if (!(target.limit >= 0)) throw invalid('limit', 'must be zero or more');
+  return changeAccount(store, budgets, now, target, 'limit', (account) => ({
+    ...account,
+    limit: target.limit,
+    limitOverride: true,
+  }));
+}
+
+/** Locks one account, changes it, journals the change as `kind`. */
+async function changeAccount(
+  store: Store,
+  budgets: ResolvedBudgets,
+  now: number,
+  target: { scope: string; meter: string; period?: string },
+  kind: 'credit' | 'limit',
+  change: (account: Account) => Account,
+): Promise<AccountStatus> {
   return store.transaction(async (tx) => {
     const ws = await WorkingSet.load(
       tx,
@@ -58,12 +56,15 @@ export async function setAccountLimit(
       now,
       budgets.thresholds,
     );
-    const account = pick(ws, target);
-    const updated: Account = { ...account, limit: target.limit, limitOverride: true };
-    ws.replace(updated, 'limit');
+    const changed = change(pick(ws, target));
+    ws.replace(changed, kind);
     await ws.write(tx);
-    return updated;
+    return statusOf(changed, budgets.thresholds[0] ?? 0.8);
   });
+}
+
+function invalid(field: string, message: string) {
+  return holdfastError('VALIDATION_ERROR', { field, issues: [{ path: field, message }] });
 }
 
 export interface ResetPlan {

@@ -226,7 +226,7 @@ export async function usageReport(
   const to = new Date(now).toISOString().slice(0, 10);
   const from = new Date(now - (days - 1) * 86_400_000).toISOString().slice(0, 10);
   const { rows } = await sql.query<{
-    day: Date;
+    day: string;
     provider: string;
     meter: string;
     calls: number;
@@ -235,11 +235,11 @@ export async function usageReport(
     tokens_cached: number;
     cost_usd: number;
   }>(
-    `select day, provider, meter, sum(calls)::int8 as calls, sum(tokens_in)::int8 as tokens_in, sum(tokens_out)::int8 as tokens_out,
+    `select day::text as day, provider, meter, sum(calls)::int8 as calls, sum(tokens_in)::int8 as tokens_in, sum(tokens_out)::int8 as tokens_out,
             sum(tokens_cached)::int8 as tokens_cached, sum(cost_usd) as cost_usd
        from holdfast.usage_daily
       where day between $1::date and $2::date ${options.tenant === undefined ? '' : 'and tenant = $3'}
-      group by day, provider, meter order by day, provider, meter`,
+      group by 1, provider, meter order by 1, provider, meter`,
     options.tenant === undefined ? [from, to] : [from, to, options.tenant],
   );
   const byProvider = new Map<string, UsageReport['providers'][number]>();
@@ -278,7 +278,8 @@ export async function usageReport(
     to,
     providers,
     daily: rows.map((r) => ({
-      day: r.day.toISOString().slice(0, 10),
+      // As text: a driver would turn a date into local midnight, shifted by the time zone.
+      day: r.day,
       provider: r.provider,
       meter: r.meter,
       calls: r.calls,

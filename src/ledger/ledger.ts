@@ -93,18 +93,21 @@ export class Ledger {
       ensureTenants: (tenants) => this.#ensureTenants(tenants),
     });
     await connection.store.transaction((tx) => this.#sync(tx));
-    // A job that ended gives its hold back at once; the reaper catches anything missed.
-    this.#unsubscribe = connection.bus.subscribe(
-      { types: ['job:succeeded', 'job:failed', 'job:cancelled'] },
-      (event) => {
-        if (event.jobId)
-          this.#batcher!.submit({ kind: 'release-job', jobId: event.jobId }).catch((e) =>
-            this.#options.onError(e, 'release a job hold'),
-          );
-      },
-    );
+    // A job that ends in its worker gives its hold back there (releaseJob). A job cancelled
+    // before it ran has no worker: its cancellation event does it. The reaper catches the rest.
+    this.#unsubscribe = connection.bus.subscribe({ types: ['job:cancelled'] }, (event) => {
+      if (event.jobId) void this.releaseJob(event.jobId);
+    });
     this.#scheduleReaper();
     this.#resolveReady(connection);
+  }
+
+  /** Gives back what is left of an ended job's hold (idempotent; errors are reported, not thrown). */
+  async releaseJob(jobId: string): Promise<void> {
+    await this.#ready;
+    await this.#batcher!.submit({ kind: 'release-job', jobId }).catch((error: unknown) =>
+      this.#options.onError(error, 'release a job hold'),
+    );
   }
 
   detach(): void {
@@ -139,13 +142,7 @@ export class Ledger {
     }
     const amounts = this.#positive(estimate);
     if (Object.keys(amounts).length === 0 && job.caps === undefined) return { kind: 'admitted' };
-    if (job.tenant) await this.#ensureTenantIn(tx, job.tenant);
-    const ws = await WorkingSet.load(
-      tx,
-      { scopes: scopesOf(job.tenant), meters: Object.keys(amounts) },
-      now,
-      this.budgets.thresholds,
-    );
+    const ws = await this.#lockAccounts(tx, job.tenant, Object.keys(amounts), now);
     const result = reserveJob(ws, {
       id: randomUUID(),
       jobId: job.jobId,
@@ -190,13 +187,7 @@ export class Ledger {
   async check(tx: TxSql, job: Omit<JobAdmission, 'budgetMode'>, now: number): Promise<void> {
     const amounts = this.#positive(job.estimate ?? {});
     if (Object.keys(amounts).length === 0) return;
-    if (job.tenant) await this.#ensureTenantIn(tx, job.tenant);
-    const ws = await WorkingSet.load(
-      tx,
-      { scopes: scopesOf(job.tenant), meters: Object.keys(amounts) },
-      now,
-      this.budgets.thresholds,
-    );
+    const ws = await this.#lockAccounts(tx, job.tenant, Object.keys(amounts), now);
     for (const [meter, amount] of Object.entries(amounts)) {
       for (const account of ws.accountsFor(job.tenant, meter)) {
         if (available(account) < amount) throw refusal(account, amount, now);
@@ -409,6 +400,14 @@ export class Ledger {
     }
   }
 
+  /**
+   * Creates a tenant's accounts from the templates now, so that an operator can raise or credit a
+   * tenant before its first job.
+   */
+  async ensureTenant(tenant: string): Promise<void> {
+    await this.#ensureTenants([tenant]);
+  }
+
   async #ensureTenants(tenants: readonly string[]): Promise<void> {
     const missing = tenants.filter((t) => !this.#tenantsReady.has(t));
     if (missing.length === 0 || this.budgets.templates.length === 0) return;
@@ -417,6 +416,12 @@ export class Ledger {
       await this.#ensureTenantIn(store, tenant);
       this.#tenantsReady.add(tenant);
     }
+  }
+
+  /** Locks the accounts that apply to a tenant (or to global spend) for some meters. */
+  async #lockAccounts(tx: TxSql, tenant: string | null, meters: string[], now: number): Promise<WorkingSet> {
+    if (tenant) await this.#ensureTenantIn(tx, tenant);
+    return WorkingSet.load(tx, { scopes: scopesOf(tenant), meters }, now, this.budgets.thresholds);
   }
 
   /** A tenant's accounts from the templates, the first time it is seen. */

@@ -222,80 +222,82 @@ export class WorkingSet {
   }
 
   /** Writes every change back. */
+  /**
+   * Writes every change in one statement (data-modifying CTEs): the batch holds the hot account's
+   * row lock until commit, so each round trip saved is throughput on that account. The sets are
+   * disjoint (a reservation created in this batch is inserted in its final state, never updated),
+   * which matters because the CTEs all see the same snapshot.
+   */
   async write(tx: Sql): Promise<void> {
-    if (this.#changedAccounts.size > 0) {
-      const rows = [...this.#changedAccounts].map((id) => accountToRow(this.accounts.get(id)!, this.now));
-      await tx.query(
-        `update holdfast.accounts a set period_start = x.period_start, used = x.used, reserved = x.reserved, balance = x.balance,
-                credited = x.credited, thresholds_fired = x.thresholds_fired, limit_amount = x.limit_amount,
-                limit_override = x.limit_override, updated_at = x.updated_at
+    if (
+      this.#changedAccounts.size === 0 &&
+      this.#newReservations.size === 0 &&
+      this.#changedReservations.size === 0 &&
+      this.#entries.length === 0 &&
+      this.#usage.size === 0
+    )
+      return;
+    const reservations = (ids: Set<string>) =>
+      JSON.stringify([...ids].map((id) => reservationToRow(this.reservations.get(id)!)));
+    await tx.query(
+      `with changed_accounts as (
+         update holdfast.accounts a set period_start = x.period_start, used = x.used, reserved = x.reserved,
+                balance = x.balance, credited = x.credited, thresholds_fired = x.thresholds_fired,
+                limit_amount = x.limit_amount, limit_override = x.limit_override, updated_at = x.updated_at
            from jsonb_to_recordset($1::jsonb) as x(id int8, period_start timestamptz, used numeric, reserved numeric,
                 balance numeric, credited numeric, thresholds_fired jsonb, limit_amount numeric, limit_override boolean,
                 updated_at timestamptz)
-          where a.id = x.id`,
-        [JSON.stringify(rows)],
-        { prepare: 'holdfast_ledger_write_accounts' },
-      );
-    }
-    if (this.#newReservations.size > 0) {
-      await tx.query(
-        `insert into holdfast.reservations (id, kind, job_id, epoch, tenant, state, lines, meters, charged, caps, spent, inflight,
-                                            expires_at, created_at, closed_at)
+          where a.id = x.id
+          returning 1
+       ), new_reservations as (
+         insert into holdfast.reservations (id, kind, job_id, epoch, tenant, state, lines, meters, charged, caps, spent,
+                                            inflight, expires_at, created_at, closed_at)
          select x.id, x.kind, x.job_id, x.epoch, x.tenant, x.state, x.lines, x.meters, x.charged, x.caps, x.spent, x.inflight,
                 x.expires_at, x.created_at, x.closed_at
-           from jsonb_to_recordset($1::jsonb) as x(id uuid, kind text, job_id uuid, epoch int, tenant text, state text, lines jsonb,
-                meters jsonb, charged jsonb, caps jsonb, spent jsonb, inflight jsonb, expires_at timestamptz, created_at timestamptz,
-                closed_at timestamptz)`,
-        [
-          JSON.stringify(
-            [...this.#newReservations].map((id) => reservationToRow(this.reservations.get(id)!)),
-          ),
-        ],
-        { prepare: 'holdfast_ledger_insert_reservations' },
-      );
-    }
-    if (this.#changedReservations.size > 0) {
-      await tx.query(
-        `update holdfast.reservations r set state = x.state, lines = x.lines, charged = x.charged, spent = x.spent,
+           from jsonb_to_recordset($2::jsonb) as x(id uuid, kind text, job_id uuid, epoch int, tenant text, state text,
+                lines jsonb, meters jsonb, charged jsonb, caps jsonb, spent jsonb, inflight jsonb, expires_at timestamptz,
+                created_at timestamptz, closed_at timestamptz)
+         returning 1
+       ), changed_reservations as (
+         update holdfast.reservations r set state = x.state, lines = x.lines, charged = x.charged, spent = x.spent,
                 inflight = x.inflight, closed_at = x.closed_at
-           from jsonb_to_recordset($1::jsonb) as x(id uuid, state text, lines jsonb, charged jsonb, spent jsonb, inflight jsonb,
-                closed_at timestamptz)
-          where r.id = x.id`,
-        [
-          JSON.stringify(
-            [...this.#changedReservations].map((id) => reservationToRow(this.reservations.get(id)!)),
-          ),
-        ],
-        { prepare: 'holdfast_ledger_update_reservations' },
-      );
-    }
-    if (this.#entries.length > 0) {
-      await tx.query(
-        `insert into holdfast.ledger_entries (account_id, reservation_id, kind, delta_reserved, delta_used, used_after,
+           from jsonb_to_recordset($3::jsonb) as x(id uuid, state text, lines jsonb, charged jsonb, spent jsonb,
+                inflight jsonb, closed_at timestamptz)
+          where r.id = x.id
+          returning 1
+       ), entries as (
+         insert into holdfast.ledger_entries (account_id, reservation_id, kind, delta_reserved, delta_used, used_after,
                                               reserved_after, limit_after, balance_after, at)
          select x.account_id, x.reservation_id, x.kind, x.delta_reserved, x.delta_used, x.used_after, x.reserved_after,
                 x.limit_after, x.balance_after, x.at
-           from jsonb_to_recordset($1::jsonb) as x(account_id int8, reservation_id uuid, kind text, delta_reserved numeric,
+           from jsonb_to_recordset($4::jsonb) as x(account_id int8, reservation_id uuid, kind text, delta_reserved numeric,
                 delta_used numeric, used_after numeric, reserved_after numeric, limit_after numeric, balance_after numeric,
-                at timestamptz)`,
-        [JSON.stringify(this.#entries)],
-        { prepare: 'holdfast_ledger_insert_entries' },
-      );
-    }
-    if (this.#usage.size > 0) {
-      await tx.query(
-        `insert into holdfast.usage_daily as u (day, provider, tenant, meter, model, calls, tokens_in, tokens_out, tokens_cached, cost_usd)
+                at timestamptz)
+         returning 1
+       ), usage as (
+         insert into holdfast.usage_daily as u (day, provider, tenant, meter, model, calls, tokens_in, tokens_out,
+                                                tokens_cached, cost_usd)
          select x.day, x.provider, x.tenant, x.meter, x.model, x.calls, x.tokens_in, x.tokens_out, x.tokens_cached, x.cost_usd
-           from jsonb_to_recordset($1::jsonb) as x(day date, provider text, tenant text, meter text, model text, calls int8,
+           from jsonb_to_recordset($5::jsonb) as x(day date, provider text, tenant text, meter text, model text, calls int8,
                 tokens_in int8, tokens_out int8, tokens_cached int8, cost_usd numeric)
          on conflict (day, provider, tenant, meter, model) do update set
            calls = u.calls + excluded.calls, tokens_in = u.tokens_in + excluded.tokens_in,
            tokens_out = u.tokens_out + excluded.tokens_out, tokens_cached = u.tokens_cached + excluded.tokens_cached,
-           cost_usd = u.cost_usd + excluded.cost_usd`,
-        [JSON.stringify([...this.#usage.values()])],
-        { prepare: 'holdfast_ledger_upsert_usage' },
-      );
-    }
+           cost_usd = u.cost_usd + excluded.cost_usd
+         returning 1
+       )
+       select 1`,
+      [
+        JSON.stringify(
+          [...this.#changedAccounts].map((id) => accountToRow(this.accounts.get(id)!, this.now)),
+        ),
+        reservations(this.#newReservations),
+        reservations(this.#changedReservations),
+        JSON.stringify(this.#entries),
+        JSON.stringify([...this.#usage.values()]),
+      ],
+      { prepare: 'holdfast_ledger_write' },
+    );
   }
 
   /** quota:warning / quota:exceeded, once per account, period and threshold. */

@@ -3,6 +3,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { Attempt } from './attempt.js';
 import type { RetryCheck } from './jobs-api.js';
 import type { Pipeline } from './pipeline.js';
+import type { AttemptOutcome } from './run-attempt.js';
 import type { Admission } from './submit.js';
 
 /** What to do with an attempt before its pipeline runs. */
@@ -94,5 +95,15 @@ export function budgetHooks(ledger: Ledger, pipelines: ReadonlyMap<string, Pipel
     );
   };
 
-  return { admission, prepareAttempt, retryCheck };
+  /**
+   * When a job ends in its worker: what is left of its hold goes back at once. Only jobs whose
+   * pipeline estimates or caps spend have a hold; the others cost the ledger nothing.
+   */
+  const attemptEnded = (attempt: Attempt, outcome: AttemptOutcome): void => {
+    if (outcome !== 'succeeded' && outcome !== 'failed' && outcome !== 'cancelled') return;
+    if (attempt.row.estimate === null && attempt.pipeline.budget === undefined) return;
+    void ledger.releaseJob(attempt.ref.id);
+  };
+
+  return { admission, prepareAttempt, retryCheck, attemptEnded };
 }

@@ -115,8 +115,15 @@ export interface Holdfast {
     status(filter?: { tenant?: string }): Promise<AccountStatus[]>;
     /** Usage over the last N days (default 7): totals and daily averages per provider. */
     usage(options?: { days?: number; tenant?: string }): Promise<UsageReport>;
-    credit(target: { scope: string; meter: string; period?: string; amount: number }): Promise<unknown>;
-    setLimit(target: { scope: string; meter: string; period?: string; limit: number }): Promise<unknown>;
+    /** Adds to an account's current period (a bucket: tokens into it); returns the account after. */
+    credit(target: { scope: string; meter: string; period?: string; amount: number }): Promise<AccountStatus>;
+    /** Overrides an account's limit (a tenant's too); configuration no longer changes it. */
+    setLimit(target: {
+      scope: string;
+      meter: string;
+      period?: string;
+      limit: number;
+    }): Promise<AccountStatus>;
     reset(options: {
       period: 'day' | 'month';
       tenant?: string;
@@ -253,6 +260,7 @@ export function createHoldfast(options: HoldfastOptions, extensions: HoldfastExt
         worker = new Worker(services, pipelines, {
           extendStep,
           prepareAttempt: extensions.prepareAttempt ?? budget.prepareAttempt,
+          onAttemptEnd: budget.attemptEnded,
         });
         return services;
       } catch (error) {
@@ -273,6 +281,11 @@ export function createHoldfast(options: HoldfastOptions, extensions: HoldfastExt
       throw holdfastError('NOT_FOUND', { kind: 'pipeline', id: String(name), known: [...pipelines.keys()] });
     }
     return found;
+  };
+
+  /** Operator actions may name a tenant before its first job: its accounts are made first. */
+  const ensureTenantOf = async (scope: string) => {
+    if (scope.startsWith('tenant:')) await ledger.ensureTenant(scope.slice('tenant:'.length));
   };
 
   const jobsApi = async () => {
@@ -359,8 +372,16 @@ export function createHoldfast(options: HoldfastOptions, extensions: HoldfastExt
     budgets: {
       status: async (filter) => accountStatus((await open()).store, budgets, clock.now(), filter),
       usage: async (usageOptions) => usageReport((await open()).store, clock.now(), usageOptions),
-      credit: async (target) => creditAccount((await open()).store, budgets, clock.now(), target),
-      setLimit: async (target) => setAccountLimit((await open()).store, budgets, clock.now(), target),
+      credit: async (target) => {
+        const s = await open();
+        await ensureTenantOf(target.scope);
+        return creditAccount(s.store, budgets, clock.now(), target);
+      },
+      setLimit: async (target) => {
+        const s = await open();
+        await ensureTenantOf(target.scope);
+        return setAccountLimit(s.store, budgets, clock.now(), target);
+      },
       reset: async (resetOptions) => resetAccounts((await open()).store, budgets, clock.now(), resetOptions),
       reap: async () => {
         await open();

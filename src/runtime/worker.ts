@@ -5,7 +5,7 @@ import type { PrepareAttempt } from './budget-hooks.js';
 import { cancelChannel, jobsChannel } from './channels.js';
 import { claimJobs, nextDueAt } from './claim.js';
 import type { Pipeline } from './pipeline.js';
-import { runAttempt } from './run-attempt.js';
+import { type AttemptOutcome, runAttempt } from './run-attempt.js';
 import type { RuntimeServices } from './runtime-services.js';
 import type { StepContextExtension } from './step-runner.js';
 
@@ -14,8 +14,8 @@ export interface WorkerHooks {
   readonly extendStep?: StepContextExtension;
   /** Runs before an attempt's pipeline: may park or fail the job (a budget-parked job). */
   readonly prepareAttempt?: PrepareAttempt;
-  /** Called when an attempt ends, with what happened (metrics, tests). */
-  readonly onAttemptEnd?: (jobId: string, outcome: string) => void;
+  /** Called when an attempt ends, with what happened (budgets give back a finished job's hold). */
+  readonly onAttemptEnd?: (attempt: Attempt, outcome: AttemptOutcome) => void;
 }
 
 /**
@@ -157,7 +157,7 @@ export class Worker {
       (outcome) => {
         this.#active.delete(claimed.row.id);
         this.#running.delete(done);
-        this.#hooks.onAttemptEnd?.(claimed.row.id, outcome);
+        this.#hooks.onAttemptEnd?.(attempt, outcome);
         // Claim in batches under load; at once when this frees the last slot or the worker idles.
         const free = this.#services.options.concurrency - this.#active.size;
         if (free >= Math.ceil(this.#services.options.concurrency / 4) || this.#active.size === 0) this.wake();

@@ -1,6 +1,5 @@
 import { Pool } from 'undici';
 import { type HoldfastError, holdfastError, isHoldfastError } from '../errors/holdfast-error.js';
-import { backoffDelay } from '../resilience/backoff.js';
 import { Bulkhead, BulkheadFull } from '../resilience/bulkhead.js';
 import { type BreakerEvent, CircuitBreaker } from '../resilience/circuit-breaker.js';
 import { type Clock, systemClock } from '../time/clock.js';
@@ -8,8 +7,10 @@ import { parseDuration } from '../time/duration.js';
 import { abortReason, sleep } from '../time/sleep.js';
 import type { Adapter, PreparedCall, UsageCounts } from './adapter.js';
 import { withHint } from './adapters/http.js';
+import { attemptSignal } from './attempt-signal.js';
 import type { BudgetGate, BudgetHold } from './budget-gate.js';
 import { CallBudget } from './call-budget.js';
+import { decideCallRetry } from './call-retry.js';
 import { flattenHeaders } from './flatten-headers.js';
 import { networkError } from './network-error.js';
 import type { ProviderConfig } from './provider-config.js';
@@ -20,6 +21,7 @@ import type {
   ProviderStream,
   Usage,
 } from './provider-types.js';
+import { type Answer, readAnswer, succeeded } from './read-answer.js';
 import { ResponseCache } from './response-cache.js';
 import { openStream } from './stream-reader.js';
 
@@ -33,15 +35,6 @@ export interface ProviderClientOptions {
   readonly onBreakerEvent?: (provider: string, event: BreakerEvent) => void;
   /** The fallback client, looked up when needed (providers are created together). */
   readonly fallback?: () => ProviderClient | undefined;
-}
-
-/** A raw answer, read and parsed. */
-interface Answer {
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  readonly text: string;
-  readonly body: unknown;
-  readonly parseError: boolean;
 }
 
 /** Errors where the provider may have done (and billed) the work although we got no answer. */
@@ -215,8 +208,12 @@ export class ProviderClient {
             signal,
           });
           if (response.statusCode >= 300) {
-            const answer = await this.#read(response);
-            return { answer };
+            return {
+              answer: await readAnswer(response, {
+                provider: this.name,
+                maxBytes: this.config.maxResponseBytes,
+              }),
+            };
           }
           // Success: the stream takes over the hold, settled when it ends.
           const stream = openStream({
@@ -310,17 +307,17 @@ export class ProviderClient {
       let failure: HoldfastError | undefined;
       let ambiguous = false;
       let deadlineHit = false;
-      const attemptSignal = this.#attemptSignal(options);
+      const signal = attemptSignal(options, this.#clock);
       this.#inFlight += 1;
       try {
-        outcome = await send(call, attemptSignal.signal, hold);
+        outcome = await send(call, signal.signal, hold);
       } catch (error) {
         if (options.signal?.aborted) {
           if (admission) this.breaker!.cancel(admission);
           await this.#closeHold(budget, hold, call, 'maybe-billed');
           throw abortReason(options.signal);
         }
-        if (attemptSignal.deadlineHit) {
+        if (signal.deadlineHit) {
           deadlineHit = true;
           failure = holdfastError('PROVIDER_TIMEOUT', {
             provider: this.name,
@@ -338,7 +335,7 @@ export class ProviderClient {
         }
       } finally {
         this.#inFlight -= 1;
-        attemptSignal.dispose();
+        signal.dispose();
         releaseSlot?.();
       }
 
@@ -373,7 +370,17 @@ export class ProviderClient {
         if (deadlineHit) this.breaker!.cancel(admission);
         else this.breaker!.record(providerAnswered ? 'success' : 'failure', error.message);
       }
-      const next = this.#nextWait(error, attempt, previousDelay, options.deadline);
+      const next = decideCallRetry({
+        error,
+        attempt,
+        maxAttempts: this.config.attempts,
+        remainingMs:
+          options.deadline === undefined ? Number.POSITIVE_INFINITY : options.deadline - this.#clock.now(),
+        maxInlineWaitMs: this.config.maxInlineWaitMs,
+        backoff: this.config.backoff,
+        previousDelayMs: previousDelay,
+        random: this.#random,
+      });
       options.onAttempt?.({
         provider: this.name,
         operation: call.operation,
@@ -388,47 +395,6 @@ export class ProviderClient {
       previousDelay = next.ms;
       await sleep(next.ms, { signal: options.signal, clock: this.#clock });
     }
-  }
-
-  /** Whether and how long to wait before the next attempt, or the error to end the call with. */
-  #nextWait(
-    error: HoldfastError,
-    attempt: number,
-    previousDelay: number | undefined,
-    deadline: number | undefined,
-  ): { kind: 'wait'; ms: number } | { kind: 'fail'; error: HoldfastError } {
-    if (!error.retryable) return { kind: 'fail', error };
-    const hinted = error.retryAfterMs !== undefined;
-    const delay = hinted
-      ? error.retryAfterMs!
-      : backoffDelay(attempt, this.config.backoff, previousDelay, this.#random);
-    const remaining = deadline === undefined ? Number.POSITIVE_INFINITY : deadline - this.#clock.now();
-    if (hinted && delay >= remaining) {
-      // G6: the provider asks for longer than the caller has: fail now and say so.
-      if (error.code === 'PROVIDER_RATE_LIMITED') {
-        return {
-          kind: 'fail',
-          error: holdfastError(
-            'PROVIDER_RATE_LIMITED',
-            {
-              ...(error.details as HoldfastError<'PROVIDER_RATE_LIMITED'>['details']),
-              retryAfterMs: delay,
-              remainingMs: Math.max(0, Math.floor(remaining)),
-              beyondDeadline: true,
-            },
-            { retryable: false, retryAfterMs: delay, cause: error },
-          ),
-        };
-      }
-      return { kind: 'fail', error };
-    }
-    if (attempt >= this.config.attempts) return { kind: 'fail', error };
-    // A long wait is not done here: the call ends retryable, carrying the wait, and a pipeline's
-    // job is parked until then instead of holding a worker.
-    if (delay > this.config.maxInlineWaitMs)
-      return { kind: 'fail', error: hinted ? error : withRetryAfter(error, delay) };
-    if (delay >= remaining) return { kind: 'fail', error };
-    return { kind: 'wait', ms: delay };
   }
 
   #classify(answer: Answer, call: PreparedCall): HoldfastError {
@@ -493,46 +459,7 @@ export class ProviderClient {
       body: call.body,
       signal,
     });
-    return this.#read(response);
-  }
-
-  async #read(response: Awaited<ReturnType<Pool['request']>>): Promise<Answer> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of response.body) {
-      size += (chunk as Buffer).length;
-      if (size > this.config.maxResponseBytes) {
-        response.body.destroy();
-        throw holdfastError(
-          'PROVIDER_ERROR',
-          {
-            provider: this.name,
-            status: response.statusCode,
-            providerMessage: `answer larger than maxResponseBytes (${this.config.maxResponseBytes} bytes)`,
-          },
-          { retryable: false },
-        );
-      }
-      chunks.push(chunk as Buffer);
-    }
-    const text = Buffer.concat(chunks).toString('utf8');
-    const headers = flattenHeaders(response.headers);
-    let body: unknown = text;
-    let parseError = false;
-    if (text.length > 0 && (headers['content-type'] ?? '').includes('json')) {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        parseError = true;
-      }
-    } else if (response.statusCode < 300 && text.length > 0) {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // Not JSON: the body stays text.
-      }
-    }
-    return { status: response.statusCode, headers, text, body, parseError };
+    return readAnswer(response, { provider: this.name, maxBytes: this.config.maxResponseBytes });
   }
 
   async #collect(request: ProviderRequest, options: CallOptions, started: number): Promise<ProviderResponse> {
@@ -600,26 +527,6 @@ export class ProviderClient {
     }
   }
 
-  /** An attempt's signal: the caller's, plus a timer at the caller's deadline. */
-  #attemptSignal(options: CallOptions) {
-    const controller = new AbortController();
-    const state = { deadlineHit: false, signal: controller.signal, dispose: () => {} };
-    const onAbort = () => controller.abort(options.signal!.reason);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer =
-      options.deadline === undefined
-        ? undefined
-        : this.#clock.setTimeout(() => {
-            state.deadlineHit = true;
-            controller.abort(new Error('deadline'));
-          }, options.deadline - this.#clock.now());
-    state.dispose = () => {
-      options.signal?.removeEventListener('abort', onAbort);
-      if (timer) this.#clock.clearTimeout(timer);
-    };
-    return state;
-  }
-
   #networkError(error: unknown, call: PreparedCall): HoldfastError {
     return networkError(error, {
       provider: this.name,
@@ -632,18 +539,4 @@ export class ProviderClient {
       },
     });
   }
-}
-
-/** A 2xx whose body could be read. */
-function succeeded(answer: Answer): boolean {
-  return answer.status < 300 && !answer.parseError;
-}
-
-function withRetryAfter(error: HoldfastError, ms: number): HoldfastError {
-  return holdfastError(error.code, error.details as never, {
-    message: error.message,
-    retryable: true,
-    retryAfterMs: ms,
-    cause: error.cause,
-  });
 }

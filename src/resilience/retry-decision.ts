@@ -1,4 +1,4 @@
-import { type HoldfastError, holdfastError } from '../errors/holdfast-error.js';
+import { type HoldfastError, hasCode, holdfastError } from '../errors/holdfast-error.js';
 import { type BackoffPolicy, backoffDelay } from './backoff.js';
 
 export interface RetryInput {
@@ -59,21 +59,25 @@ export function decideRetry(input: RetryInput): RetryDecision {
   return { kind: 'retry', delayMs, source: hinted ? 'hint' : 'backoff' };
 }
 
+/**
+ * A rate limit whose wait ends after the deadline: the same code, with the arithmetic that
+ * explains why we did not wait, and no longer retryable.
+ */
+export function rateLimitBeyondDeadline(
+  error: HoldfastError<'PROVIDER_RATE_LIMITED'>,
+  delayMs: number,
+  remainingMs: number,
+): HoldfastError {
+  return holdfastError(
+    'PROVIDER_RATE_LIMITED',
+    { ...error.details, retryAfterMs: delayMs, remainingMs, beyondDeadline: true },
+    { retryable: false, retryAfterMs: delayMs, cause: error },
+  );
+}
+
 function deadlineError(input: RetryInput, delayMs: number, remainingMs: number): HoldfastError {
   const { error } = input;
-  if (error.code === 'PROVIDER_RATE_LIMITED') {
-    // Same code, with the arithmetic that explains why we did not wait.
-    return holdfastError(
-      'PROVIDER_RATE_LIMITED',
-      {
-        ...(error.details as HoldfastError<'PROVIDER_RATE_LIMITED'>['details']),
-        retryAfterMs: delayMs,
-        remainingMs,
-        beyondDeadline: true,
-      },
-      { retryable: false, retryAfterMs: delayMs, cause: error },
-    );
-  }
+  if (hasCode(error, 'PROVIDER_RATE_LIMITED')) return rateLimitBeyondDeadline(error, delayMs, remainingMs);
   return holdfastError(
     'JOB_TIMEOUT',
     {

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { holdfastError } from '../errors/holdfast-error.js';
+import { backoffPolicy } from '../resilience/backoff.js';
+import { type CallRetryInput, decideCallRetry } from './call-retry.js';
+
+const server = holdfastError('PROVIDER_ERROR', { provider: 'openai', status: 502 });
+const limited = (retryAfterMs: number) =>
+  holdfastError('PROVIDER_RATE_LIMITED', { provider: 'openai', retryAfterMs }, { retryAfterMs });
+
+const input = (overrides: Partial<CallRetryInput>): CallRetryInput => ({
+  error: server,
+  attempt: 1,
+  maxAttempts: 4,
+  remainingMs: Number.POSITIVE_INFINITY,
+  maxInlineWaitMs: 30_000,
+  backoff: backoffPolicy({ initial: '500ms', factor: 2, max: '30s', jitter: 'none' }),
+  previousDelayMs: undefined,
+  random: undefined,
+  ...overrides,
+});
+
+describe('a provider call retries', () => {
+  it('waits the backoff after a 5xx, and stops at the attempt limit', () => {
+    expect(decideCallRetry(input({ attempt: 1 }))).toEqual({ kind: 'wait', ms: 500 });
+    expect(decideCallRetry(input({ attempt: 2 }))).toEqual({ kind: 'wait', ms: 1000 });
+    expect(decideCallRetry(input({ attempt: 4 }))).toEqual({ kind: 'fail', error: server });
+  });
+
+  it('waits exactly what the provider asks, when it fits the deadline', () => {
+    expect(decideCallRetry(input({ error: limited(2_000), remainingMs: 5_000 }))).toEqual({
+      kind: 'wait',
+      ms: 2_000,
+    });
+  });
+
+  it('fails at once, saying why, when the asked wait runs past the deadline — even on the last attempt', () => {
+    for (const attempt of [1, 4]) {
+      const decision = decideCallRetry(input({ attempt, error: limited(20_000), remainingMs: 8_000.7 }));
+      expect(decision.kind).toBe('fail');
+      const error = (decision as { error: ReturnType<typeof limited> }).error;
+      expect(error).toMatchObject({
+        code: 'PROVIDER_RATE_LIMITED',
+        retryable: false,
+        details: { retryAfterMs: 20_000, remainingMs: 8_000, beyondDeadline: true },
+      });
+    }
+  });
+
+  it('hands a long wait back to the caller, retryable, instead of holding a worker', () => {
+    const long = decideCallRetry(input({ error: limited(120_000) }));
+    expect(long).toMatchObject({ kind: 'fail', error: { retryable: true, retryAfterMs: 120_000 } });
+    const slowBackoff = decideCallRetry(
+      input({ attempt: 3, backoff: backoffPolicy({ initial: '1m', jitter: 'none' }) }),
+    );
+    expect(slowBackoff).toMatchObject({
+      kind: 'fail',
+      error: { code: 'PROVIDER_ERROR', retryable: true, retryAfterMs: 240_000 },
+    });
+  });
+
+  it('never retries what cannot succeed, nor a backoff past the deadline', () => {
+    const rejected = holdfastError('PROVIDER_REJECTED', { provider: 'openai', status: 400 });
+    expect(decideCallRetry(input({ error: rejected }))).toEqual({ kind: 'fail', error: rejected });
+    expect(decideCallRetry(input({ remainingMs: 400 }))).toEqual({ kind: 'fail', error: server });
+  });
+});

@@ -205,28 +205,22 @@ export class Ledger {
       );
       const relevant = meters.filter((m) => this.#meters.has(m));
       const now = this.#options.clock.now();
+      const held = context.jobId ? await this.#jobHold(store, context.jobId) : undefined;
       if (relevant.length > 0) {
         const { rows } = await store.query<Parameters<typeof accountFromRow>[0]>(
           `select * from holdfast.accounts where scope = any($1::text[]) and meter = any($2::text[])`,
           [scopesOf(context.tenant ?? null), relevant],
         );
-        const held = context.jobId ? await this.#jobHold(store, context.jobId) : undefined;
         for (const row of rows) {
           const account = rollOver(accountFromRow(row), now).account;
           const fromJob = held?.lines.find((l) => l.account === account.id)?.amount ?? 0;
           out[account.meter] = Math.min(out[account.meter]!, available(account) + fromJob);
         }
       }
-      if (context.jobId) {
-        const held = await this.#jobHold(store, context.jobId);
-        for (const meter of meters) {
-          const cap = held?.caps?.[meter];
-          if (cap !== undefined)
-            out[meter] = Math.min(
-              out[meter]!,
-              cap - (held!.spent[meter] ?? 0) - (held!.inflight[meter] ?? 0),
-            );
-        }
+      for (const meter of meters) {
+        const cap = held?.caps?.[meter];
+        if (cap !== undefined)
+          out[meter] = Math.min(out[meter]!, cap - (held!.spent[meter] ?? 0) - (held!.inflight[meter] ?? 0));
       }
       return out;
     },

@@ -41,7 +41,7 @@ async function run(options: GlobalOptions & { jobs?: number }, demo: boolean): P
         `Holdfast demo running on ${running.hf.store.description}.`,
         `  Provider simulator   ${running.sim.url}  (faults on: retries and waits below are real)`,
         '  HTTP API, dashboard  not part of this build yet: there is no dashboard URL or admin key to print.',
-        `  Inspect              holdfast jobs list --database ${database}   ·   holdfast quotas status --database ${database}`,
+        `  Inspect              npx holdfast jobs list --database ${database}   ·   npx holdfast quotas status --database ${database}`,
         '  Stop                 Ctrl+C (running jobs get 5 s, then go back to the queue)',
         '',
       ].join('\n'),

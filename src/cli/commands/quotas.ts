@@ -27,10 +27,10 @@ export function registerQuotas(program: Command): void {
                 scope: s.scope,
                 meter: s.meter,
                 period: s.period,
-                used: s.used,
-                limit: s.limit,
-                held: s.reserved,
-                remaining: s.remaining,
+                used: amount(s.meter, s.used),
+                limit: amount(s.meter, s.limit),
+                held: amount(s.meter, s.reserved),
+                remaining: amount(s.meter, s.remaining),
                 percent: `${s.percent} %${s.warning ? ' !' : ''}`,
                 resets: s.resetAt ?? 'never',
               })),
@@ -44,8 +44,8 @@ export function registerQuotas(program: Command): void {
                 calls: p.calls,
                 'tokens in': p.tokensIn,
                 'tokens out': p.tokensOut,
-                'cost usd': p.costUsd.toFixed(4),
-                'usd/day': p.avgCostPerDayUsd.toFixed(4),
+                'cost usd': p.costUsd.toFixed(6),
+                'usd/day': p.avgCostPerDayUsd.toFixed(6),
               })),
             ),
           ].join('\n'),
@@ -106,4 +106,10 @@ export function registerQuotas(program: Command): void {
         }
       },
     );
+}
+
+/** Dollars to the micro-dollar the ledger keeps (a table's 3 decimals would show $0.00052 as 0.001). */
+function amount(meter: string, value: number): number | string {
+  if (meter !== 'usd') return value;
+  return `$${value.toFixed(6).replace(/0+$/, '').replace(/\.$/, '')}`;
 }

@@ -7,6 +7,7 @@
  * the refusals hold too. Target on PostgreSQL: ≥ 3,000 pairs/s.
  *
  *   npm run bench:ledger              SECONDS=10 npm run bench:ledger
+ *   BACKENDS=postgres CALLERS=50 npm run bench:ledger
  */
 
 import { EventBus } from '../src/events/event-bus.js';
@@ -172,9 +173,15 @@ async function exhaustion(backend: string, database: () => Promise<string>, call
   };
 }
 
-const backends: Array<[string, () => Promise<string>]> = [['pglite', async () => 'memory://']];
+const wanted = (process.env.BACKENDS ?? 'pglite,postgres').split(',');
+const callerCounts = (process.env.CALLERS ?? '10,50').split(',').map(Number);
+const backends: Array<[string, () => Promise<string>]> = wanted.includes('pglite')
+  ? [['pglite', async () => 'memory://']]
+  : [];
 const dropped: Array<() => Promise<void>> = [];
-if (await postgresReachable()) {
+if (!wanted.includes('postgres')) {
+  // Not asked for.
+} else if (await postgresReachable()) {
   backends.push([
     'postgres',
     async () => {
@@ -190,7 +197,7 @@ if (await postgresReachable()) {
 const rows: Row[] = [];
 try {
   for (const [name, database] of backends) {
-    for (const callers of [10, 50]) {
+    for (const callers of callerCounts) {
       process.stderr.write(`${name}, ${callers} callers, ${seconds} s…\n`);
       rows.push(await throughput(name, database, callers));
     }

@@ -172,21 +172,22 @@ describe('holdfast migrate, jobs and quotas', () => {
     expect(text.stdout).toMatch(/global\s+openai:tokens\s+day/);
     expect(text.stdout).toContain('Usage, last 7 days');
 
+    const usedNow = async () =>
+      (
+        JSON.parse((await run(['quotas', 'status', '--database', target.database, '--json'])).stdout) as {
+          accounts: Array<{ used: number }>;
+        }
+      ).accounts[0]!.used;
+
     const dry = await run(['quotas', 'reset', '--period', 'day', '--dry-run', '--database', target.database]);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('Dry run: nothing was changed');
-    const unchanged = JSON.parse(
-      (await run(['quotas', 'status', '--database', target.database, '--json'])).stdout,
-    ) as { accounts: Array<{ used: number }> };
-    expect(unchanged.accounts[0]!.used).toBe(charged.input + charged.output);
+    expect(await usedNow()).toBe(charged.input + charged.output);
 
     const reset = await run(['quotas', 'reset', '--period', 'day', '--database', target.database]);
     expect(reset.code).toBe(0);
     expect(reset.stdout).toContain('Reset 1 account(s)');
-    const after = JSON.parse(
-      (await run(['quotas', 'status', '--database', target.database, '--json'])).stdout,
-    ).accounts as Array<{ used: number }>;
-    expect(after[0]!.used).toBe(0);
+    expect(await usedNow()).toBe(0);
 
     const twice = await run(['quotas', 'reset', '--period', 'day', '--database', target.database]);
     expect(twice.code).toBe(1);

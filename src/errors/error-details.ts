@@ -156,5 +156,76 @@ export interface ErrorDetailsMap {
     readonly pid?: number | undefined;
     readonly host?: string | undefined;
   };
+  /** The database could not be reached or dropped the connection; retrying later can succeed. */
+  DATABASE_UNAVAILABLE: {
+    /** Where the data lives, without credentials ('PostgreSQL 127.0.0.1:5432/app'). */
+    readonly database: string;
+    readonly reason:
+      | 'refused'
+      | 'reset'
+      | 'terminated'
+      | 'timeout'
+      | 'unreachable'
+      | 'shutting-down'
+      | 'too-many-connections'
+      | 'closed';
+    readonly sqlState?: string | undefined;
+    readonly errno?: string | undefined;
+    /** What was being done: 'connect', 'query', 'commit', 'submit'… */
+    readonly operation?: string | undefined;
+    /** How long the database has been unavailable, when known. */
+    readonly downForMs?: number | undefined;
+  };
+  DATABASE_NOT_FOUND: { readonly database: string; readonly name: string };
+  DATABASE_AUTH_FAILED: {
+    readonly database: string;
+    readonly user?: string | undefined;
+    readonly sqlState?: string | undefined;
+  };
+  SCHEMA_NOT_MIGRATED: {
+    readonly database: string;
+    /** The newest migration applied, null when Holdfast's schema is absent. */
+    readonly current: string | null;
+    readonly expected: string;
+  };
+  DATA_DIR_INVALID: {
+    readonly path: string;
+    readonly reason: 'not-a-directory' | 'cannot-create' | 'not-writable' | 'special-filesystem';
+    readonly errno?: string | undefined;
+  };
+  STORE_UNWRITABLE: {
+    readonly path: string;
+    readonly reason: 'disk-full' | 'read-only' | 'io-error';
+    readonly errno?: string | undefined;
+    readonly sqlState?: string | undefined;
+  };
+  /** A step's own SQL failed in a way that retrying cannot fix (missing table, constraint…). */
+  SQL_ERROR: {
+    readonly sqlState: string;
+    readonly jobId?: string | undefined;
+    readonly step?: string | undefined;
+    readonly table?: string | undefined;
+    readonly column?: string | undefined;
+    readonly constraint?: string | undefined;
+    readonly detail?: string | undefined;
+    readonly hint?: string | undefined;
+  };
+  CONFIG_INVALID: {
+    /** Dotted name of the option ('providers.openai.kind', 'worker.concurrency', '--port'). */
+    readonly option: string;
+    /** What is wrong, in English ('must be an integer from 1 to 10000'). */
+    readonly problem: string;
+    /** The same in French, for French recommendations. */
+    readonly problemFr?: string | undefined;
+    readonly value?: string | undefined;
+    /** Where the option came from: a file, an environment variable, a command-line flag. */
+    readonly source?: string | undefined;
+  };
+  PORT_IN_USE: { readonly host: string; readonly port: number; readonly service: string };
+  UNAUTHORIZED: { readonly reason: 'missing' | 'invalid' | 'expired' | 'revoked' | 'malformed' };
+  FORBIDDEN: { readonly action: string; readonly role?: string | undefined };
+  PAYLOAD_TOO_LARGE: { readonly limitBytes: number; readonly receivedBytes?: number | undefined };
+  UNSUPPORTED_MEDIA_TYPE: { readonly contentType: string; readonly expected: readonly string[] };
+  SHUTTING_DOWN: { readonly retryAfterMs?: number | undefined };
   INTERNAL: { readonly reason?: string | undefined };
 }

@@ -52,6 +52,30 @@ const messages: Messages = {
   LEASE_LOST: (d) => `Lost the lease of job ${d.jobId}; its writes were refused`,
   STORE_LOCKED: (d) =>
     `The data directory ${d.dataDir} is in use by another process${d.pid ? ` (pid ${d.pid})` : ''}`,
+  DATABASE_UNAVAILABLE: (d) =>
+    `The database is unavailable (${d.reason}${d.sqlState ? `, SQLSTATE ${d.sqlState}` : d.errno ? `, ${d.errno}` : ''}): ${d.database}${d.operation ? ` during ${d.operation}` : ''}`,
+  DATABASE_NOT_FOUND: (d) => `Database '${d.name}' does not exist on ${d.database}`,
+  DATABASE_AUTH_FAILED: (d) =>
+    `The database refused the credentials${d.user ? ` of user '${d.user}'` : ''}: ${d.database}`,
+  SCHEMA_NOT_MIGRATED: (d) =>
+    d.current === null
+      ? `${d.database} has no Holdfast schema`
+      : `${d.database} has Holdfast schema ${d.current}, this version needs ${d.expected}`,
+  DATA_DIR_INVALID: (d) =>
+    `Cannot use ${d.path} as a data directory (${d.reason}${d.errno ? `, ${d.errno}` : ''})`,
+  STORE_UNWRITABLE: (d) =>
+    `The embedded database at ${d.path} cannot write (${d.reason}${d.errno ? `, ${d.errno}` : ''})`,
+  SQL_ERROR: (d) =>
+    `SQL error ${d.sqlState}${d.step ? ` in step '${d.step}'` : ''}${d.table ? ` on ${d.table}` : ''}${d.constraint ? ` (constraint ${d.constraint})` : ''}`,
+  CONFIG_INVALID: (d) => `Invalid configuration: ${d.option} ${d.problem}`,
+  PORT_IN_USE: (d) => `${d.host}:${d.port} is already in use; the ${d.service} cannot listen there`,
+  UNAUTHORIZED: (d) =>
+    d.reason === 'missing' ? 'An API key is required' : `The API key or token is ${d.reason}`,
+  FORBIDDEN: (d) => `Not allowed to ${d.action}${d.role ? ` with a ${d.role} key` : ''}`,
+  PAYLOAD_TOO_LARGE: (d) => `The request body is larger than ${f.num(d.limitBytes)} bytes`,
+  UNSUPPORTED_MEDIA_TYPE: (d) =>
+    `Content-Type '${d.contentType}' is not accepted; send ${d.expected.join(' or ')}`,
+  SHUTTING_DOWN: () => 'This Holdfast process is shutting down',
   INTERNAL: (d) => `Internal error${d.reason ? `: ${d.reason}` : ''}`,
 };
 

@@ -140,6 +140,98 @@ export const english: Catalogue = {
     `The embedded database at ${d.dataDir} is open in another Holdfast process${d.pid ? ` (pid ${d.pid}${d.host ? ` on ${d.host}` : ''})` : ''}; embedded mode allows one process.`,
     `Stop that process, or point this one at another directory; to share a database between processes, use PostgreSQL (DATABASE_URL).`,
   ],
+  DATABASE_UNAVAILABLE: (d, f) => [
+    `The database (${d.database}) did not answer${d.downForMs ? ` for ${f.dur(d.downForMs)}` : ''}: ${
+      d.reason === 'refused'
+        ? 'nothing accepts connections at that address — is PostgreSQL running, and are the host and port right?'
+        : d.reason === 'shutting-down' || d.reason === 'terminated'
+          ? 'it is restarting or failing over.'
+          : d.reason === 'too-many-connections'
+            ? 'it has no connection slot left — lower the pool sizes or raise max_connections.'
+            : 'the connection was lost or timed out — check the network between this host and the database.'
+    }`,
+    `Nothing was half-written: what was in progress was rolled back. Running jobs resume by themselves once the database is back.`,
+    d.operation === 'submit' || d.operation === 'request'
+      ? `Send the request again in a few seconds; with the same idempotency key it is never run twice.`
+      : `Try again in a few seconds.`,
+  ],
+  DATABASE_NOT_FOUND: (d) => [
+    `The server ${d.database} has no database named '${d.name}'.`,
+    `Create it (\`createdb ${d.name}\`) or fix the name in DATABASE_URL / --database, then run \`holdfast migrate\`.`,
+  ],
+  DATABASE_AUTH_FAILED: (d) => [
+    `The database refused ${d.user ? `user '${d.user}'` : 'the credentials'}: check the user name and password in DATABASE_URL / --database.`,
+    `Also check that pg_hba.conf allows this host and authentication method.`,
+  ],
+  SCHEMA_NOT_MIGRATED: (d) => [
+    d.current === null
+      ? `This database has no Holdfast tables yet; read-only commands never create them.`
+      : `This database's Holdfast schema is at ${d.current}, older than the ${d.expected} this version needs.`,
+    `Run \`holdfast migrate\` against it (safe to run from several processes at once), then try again.`,
+  ],
+  DATA_DIR_INVALID: (d) => [
+    d.reason === 'not-a-directory'
+      ? `${d.path} exists but is not a directory: the embedded database needs a directory of its own.`
+      : d.reason === 'special-filesystem'
+        ? `${d.path} lies on a system file system (/proc, /sys, /dev) where no data can be kept.`
+        : d.reason === 'not-writable'
+          ? `This process may not write into ${d.path}: check its permissions and owner, or whether the disk is mounted read-only.`
+          : `${d.path} could not be created: check that its parent directory exists and is writable.`,
+    `Pass another directory with --database (or DATABASE_URL), for example ./.holdfast.`,
+  ],
+  STORE_UNWRITABLE: (d) => [
+    d.reason === 'disk-full'
+      ? `The disk holding ${d.path} is full: free some space (old jobs can be removed with \`holdfast cleanup\`).`
+      : d.reason === 'read-only'
+        ? `${d.path} became read-only: remount it read-write or move the data directory.`
+        : `Writing to ${d.path} failed: check the disk and the system log.`,
+    `Nothing committed was lost; the write that failed was rolled back. Work resumes once the database can write again.`,
+  ],
+  SQL_ERROR: (d) => [
+    d.sqlState === '42P01'
+      ? `A table this step writes to does not exist${d.table ? ` (${d.table})` : ''}: create it before the job runs (a migration or a setup hook), then retry the job.`
+      : d.sqlState === '42703'
+        ? `A column this step uses does not exist${d.column ? ` (${d.column})` : ''}: fix the query or the table, then retry the job.`
+        : d.sqlState.startsWith('23')
+          ? `A row broke a constraint${d.constraint ? ` (${d.constraint})` : ''}${d.detail ? `: ${d.detail}` : ''}. Fix the data or the query, then retry the job.`
+          : d.sqlState.startsWith('42')
+            ? `The SQL itself is wrong (SQLSTATE ${d.sqlState}): fix the query, then retry the job.`
+            : `The database refused the step's SQL (SQLSTATE ${d.sqlState}); running it again unchanged would fail again.`,
+    d.hint && `PostgreSQL's hint: ${d.hint}`,
+    `${d.step ? `Step '${d.step}'` : 'The step'} was not retried, and none of its writes were kept.`,
+  ],
+  CONFIG_INVALID: (d) => [
+    `Fix ${d.option}${d.source ? ` in ${d.source}` : ''}: it ${d.problem}${d.value !== undefined ? ` (got ${d.value})` : ''}.`,
+    `Nothing was started; run the command again once corrected (\`--help\` lists every option).`,
+  ],
+  PORT_IN_USE: (d) => [
+    `Another program already listens on ${d.host}:${d.port}, so the ${d.service} could not start there.`,
+    `Stop that program (\`ss -ltnp | grep :${d.port}\` shows which one), or choose another port with --port.`,
+  ],
+  UNAUTHORIZED: (d) => [
+    d.reason === 'missing'
+      ? `Send an API key: \`Authorization: Bearer <key>\` (the admin key printed at first start, or a tenant key from \`holdfast keys create\`).`
+      : d.reason === 'expired'
+        ? `This token has expired: ask for a new one (POST /v1/jobs/:id/token).`
+        : d.reason === 'revoked'
+          ? `This key was revoked: create a new one with \`holdfast keys create\`.`
+          : `The key is not valid: check that it was copied whole, or create a new one with \`holdfast keys create\`.`,
+  ],
+  FORBIDDEN: (d) => [
+    `This key may not ${d.action}${d.role ? ` (it is a ${d.role} key)` : ''}.`,
+    `Use the admin key, or a key of the tenant that owns the resource.`,
+  ],
+  PAYLOAD_TOO_LARGE: (d, f) => [
+    `The request body must be at most ${f.num(d.limitBytes)} bytes${d.receivedBytes ? `; this one has ${f.num(d.receivedBytes)}` : ''}.`,
+    `Send large documents by reference (a URL or a storage key) in the job's input, or raise the server's body limit.`,
+  ],
+  UNSUPPORTED_MEDIA_TYPE: (d) => [
+    `Send the body as ${d.expected.join(' or ')} (with that Content-Type header), not '${d.contentType}'.`,
+  ],
+  SHUTTING_DOWN: () => [
+    `This process is stopping; its jobs are handed to other workers.`,
+    `Send the request again: another instance, or this one once restarted, will answer it.`,
+  ],
   INTERNAL: (d) => [
     `Holdfast hit an unexpected condition${d.reason ? ` (${d.reason})` : ''}.`,
     `Report it with the job's events; retrying the job is safe.`,

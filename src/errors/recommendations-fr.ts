@@ -143,6 +143,100 @@ export const french: Catalogue = {
     `La base embarquée ${d.dataDir} est ouverte par un autre processus Holdfast${d.pid ? ` (pid ${d.pid}${d.host ? ` sur ${d.host}` : ''})` : ''} ; le mode embarqué n'admet qu'un processus.`,
     `Arrêtez ce processus, ou indiquez un autre répertoire ; pour partager une base entre processus, utilisez PostgreSQL (DATABASE_URL).`,
   ],
+  DATABASE_UNAVAILABLE: (d, f) => [
+    `La base de données (${d.database}) ne répond pas${d.downForMs ? ` depuis ${f.dur(d.downForMs)}` : ''} : ${
+      d.reason === 'refused'
+        ? "rien n'accepte de connexion à cette adresse — PostgreSQL est-il démarré, l'hôte et le port sont-ils les bons ?"
+        : d.reason === 'shutting-down' || d.reason === 'terminated'
+          ? 'elle redémarre ou bascule sur un autre serveur.'
+          : d.reason === 'too-many-connections'
+            ? "elle n'a plus de connexion libre — réduisez la taille des pools ou augmentez max_connections."
+            : 'la connexion a été perdue ou a expiré — vérifiez le réseau entre cette machine et la base.'
+    }`,
+    `Rien n'a été écrit à moitié : le travail en cours a été annulé. Les jobs en cours reprennent d'eux-mêmes dès le retour de la base.`,
+    d.operation === 'submit' || d.operation === 'request'
+      ? `Renvoyez la requête dans quelques secondes ; avec la même clé d'idempotence, elle ne sera jamais exécutée deux fois.`
+      : `Réessayez dans quelques secondes.`,
+  ],
+  DATABASE_NOT_FOUND: (d) => [
+    `Le serveur ${d.database} n'a pas de base nommée « ${d.name} ».`,
+    `Créez-la (\`createdb ${d.name}\`) ou corrigez son nom dans DATABASE_URL / --database, puis lancez \`holdfast migrate\`.`,
+  ],
+  DATABASE_AUTH_FAILED: (d) => [
+    `La base a refusé ${d.user ? `l'utilisateur « ${d.user} »` : 'les identifiants'} : vérifiez le nom d'utilisateur et le mot de passe dans DATABASE_URL / --database.`,
+    `Vérifiez aussi que pg_hba.conf autorise cette machine et cette méthode d'authentification.`,
+  ],
+  SCHEMA_NOT_MIGRATED: (d) => [
+    d.current === null
+      ? `Cette base ne contient pas encore les tables de Holdfast ; les commandes en lecture seule ne les créent jamais.`
+      : `Le schéma Holdfast de cette base en est à ${d.current}, alors que cette version a besoin de ${d.expected}.`,
+    `Lancez \`holdfast migrate\` sur cette base (sans risque, même depuis plusieurs processus à la fois), puis réessayez.`,
+  ],
+  DATA_DIR_INVALID: (d) => [
+    d.reason === 'not-a-directory'
+      ? `${d.path} existe mais n'est pas un répertoire : la base embarquée a besoin d'un répertoire à elle.`
+      : d.reason === 'special-filesystem'
+        ? `${d.path} se trouve sur un système de fichiers du système (/proc, /sys, /dev), où l'on ne peut rien conserver.`
+        : d.reason === 'not-writable'
+          ? `Ce processus n'a pas le droit d'écrire dans ${d.path} : vérifiez ses droits et son propriétaire, ou si le disque est monté en lecture seule.`
+          : `Impossible de créer ${d.path} : vérifiez que le répertoire parent existe et qu'on peut y écrire.`,
+    `Indiquez un autre répertoire avec --database (ou DATABASE_URL), par exemple ./.holdfast.`,
+  ],
+  STORE_UNWRITABLE: (d) => [
+    d.reason === 'disk-full'
+      ? `Le disque qui contient ${d.path} est plein : libérez de la place (\`holdfast cleanup\` supprime les anciens jobs).`
+      : d.reason === 'read-only'
+        ? `${d.path} est passé en lecture seule : remontez-le en lecture-écriture ou déplacez le répertoire de données.`
+        : `L'écriture dans ${d.path} a échoué : vérifiez le disque et le journal du système.`,
+    `Aucune donnée validée n'a été perdue ; l'écriture qui a échoué a été annulée. Le travail reprend dès que la base peut de nouveau écrire.`,
+  ],
+  SQL_ERROR: (d) => [
+    d.sqlState === '42P01'
+      ? `Une table dans laquelle cette étape écrit n'existe pas${d.table ? ` (${d.table})` : ''} : créez-la avant que le job ne s'exécute (migration ou hook d'initialisation), puis relancez le job.`
+      : d.sqlState === '42703'
+        ? `Une colonne utilisée par cette étape n'existe pas${d.column ? ` (${d.column})` : ''} : corrigez la requête ou la table, puis relancez le job.`
+        : d.sqlState.startsWith('23')
+          ? `Une ligne viole une contrainte${d.constraint ? ` (${d.constraint})` : ''}${d.detail ? ` : ${d.detail}` : ''}. Corrigez les données ou la requête, puis relancez le job.`
+          : d.sqlState.startsWith('42')
+            ? `La requête SQL elle-même est incorrecte (SQLSTATE ${d.sqlState}) : corrigez-la, puis relancez le job.`
+            : `La base a refusé le SQL de l'étape (SQLSTATE ${d.sqlState}) ; le relancer tel quel échouerait de nouveau.`,
+    d.hint && `Indication de PostgreSQL : ${d.hint}`,
+    `${d.step ? `L'étape « ${d.step} »` : "L'étape"} n'a pas été relancée, et aucune de ses écritures n'a été conservée.`,
+  ],
+  CONFIG_INVALID: (d) => [
+    d.problemFr
+      ? `Corrigez ${d.option}${d.source ? ` dans ${d.source}` : ''} : ${d.problemFr}${d.value !== undefined ? ` (valeur reçue : ${d.value})` : ''}.`
+      : `Corrigez ${d.option}${d.source ? ` dans ${d.source}` : ''} : ${d.value !== undefined ? `la valeur ${d.value} n'est pas acceptée` : 'cette option est invalide'} (le message d'erreur précise ce qui est attendu).`,
+    `Rien n'a été démarré ; relancez la commande une fois la correction faite (\`--help\` liste toutes les options).`,
+  ],
+  PORT_IN_USE: (d) => [
+    `Un autre programme écoute déjà sur ${d.host}:${d.port} : impossible d'y démarrer ${d.service === 'server' ? 'le serveur' : d.service === 'simulator' ? 'le simulateur' : d.service}.`,
+    `Arrêtez ce programme (\`ss -ltnp | grep :${d.port}\` indique lequel), ou choisissez un autre port avec --port.`,
+  ],
+  UNAUTHORIZED: (d) => [
+    d.reason === 'missing'
+      ? `Envoyez une clé d'API : \`Authorization: Bearer <clé>\` (la clé d'administration affichée au premier démarrage, ou une clé de locataire créée par \`holdfast keys create\`).`
+      : d.reason === 'expired'
+        ? `Ce jeton a expiré : demandez-en un nouveau (POST /v1/jobs/:id/token).`
+        : d.reason === 'revoked'
+          ? `Cette clé a été révoquée : créez-en une nouvelle avec \`holdfast keys create\`.`
+          : `Cette clé n'est pas valide : vérifiez qu'elle a été copiée en entier, ou créez-en une nouvelle avec \`holdfast keys create\`.`,
+  ],
+  FORBIDDEN: (d) => [
+    `Cette clé ne permet pas de ${d.action}${d.role ? ` (c'est une clé ${d.role === 'tenant' ? 'de locataire' : d.role === 'job' ? 'de suivi de job' : d.role})` : ''}.`,
+    `Utilisez la clé d'administration, ou une clé du locataire à qui appartient la ressource.`,
+  ],
+  PAYLOAD_TOO_LARGE: (d, f) => [
+    `Le corps de la requête ne doit pas dépasser ${f.num(d.limitBytes)} octets${d.receivedBytes ? ` ; celui-ci en fait ${f.num(d.receivedBytes)}` : ''}.`,
+    `Passez les gros documents par référence (une URL ou une clé de stockage) dans l'entrée du job, ou augmentez la limite du serveur.`,
+  ],
+  UNSUPPORTED_MEDIA_TYPE: (d) => [
+    `Envoyez le corps au format ${d.expected.join(' ou ')} (avec l'en-tête Content-Type correspondant), et non « ${d.contentType} ».`,
+  ],
+  SHUTTING_DOWN: () => [
+    `Ce processus est en cours d'arrêt ; ses jobs sont confiés à d'autres workers.`,
+    `Renvoyez la requête : une autre instance, ou celle-ci une fois redémarrée, y répondra.`,
+  ],
   INTERNAL: (d) => [
     `Holdfast a rencontré une situation inattendue${d.reason ? ` (${d.reason})` : ''}.`,
     `Signalez-la avec les événements du job ; relancer le job est sans risque.`,

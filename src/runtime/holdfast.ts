@@ -29,6 +29,7 @@ import { type Duration, parseDuration } from '../time/duration.js';
 import { budgetHooks, type PrepareAttempt } from './budget-hooks.js';
 import { CommitBatcher } from './commit-batcher.js';
 import { idempotencyTtlMs } from './idempotency.js';
+import { registerInternals } from './internals.js';
 import type { Job } from './job.js';
 import {
   createJobsApi,
@@ -38,6 +39,7 @@ import {
   type RetryOptions,
 } from './jobs-api.js';
 import { defaultLogger, type Logger } from './logger.js';
+import { logOutages } from './outage-log.js';
 import type { AnyPipeline, Pipeline, PipelineInput } from './pipeline.js';
 import { providerStepExtension } from './provider-calls.js';
 import type { RuntimeServices } from './runtime-services.js';
@@ -219,12 +221,14 @@ export function createHoldfast(options: HoldfastOptions, extensions: HoldfastExt
   let worker: Worker | undefined;
   let opening: Promise<RuntimeServices> | undefined;
   let closed = false;
+  let stopOutageLog: (() => void) | undefined;
 
   const open = (): Promise<RuntimeServices> => {
     if (closed) return Promise.reject(new Error('This Holdfast instance is closed'));
     opening ??= (async () => {
       const store =
         typeof options.database === 'string' ? await openStore(options.database) : options.database;
+      stopOutageLog = logOutages(store, logger);
       try {
         if (options.migrate !== false) await migrate(store);
         const bus = new EventBus(store, workerId, (error) =>
@@ -264,6 +268,7 @@ export function createHoldfast(options: HoldfastOptions, extensions: HoldfastExt
         });
         return services;
       } catch (error) {
+        stopOutageLog?.();
         if (typeof options.database === 'string') await store.close().catch(() => {});
         throw error;
       }
@@ -407,10 +412,21 @@ export function createHoldfast(options: HoldfastOptions, extensions: HoldfastExt
       if (s) {
         await s.batcher.drain();
         await s.bus.stop();
+        stopOutageLog?.();
         if (typeof options.database === 'string') await s.store.close();
       }
     },
   };
+  registerInternals(hf, {
+    open,
+    pipelines,
+    budgets,
+    workerStatus: () => ({
+      ...(worker?.status ?? { running: false, draining: false }),
+      active: worker?.activeCount ?? 0,
+      concurrency: workerOptions.concurrency,
+    }),
+  });
   return hf;
 }
 

@@ -47,6 +47,11 @@ export class Worker {
     return this.#active.size;
   }
 
+  /** Whether it runs jobs, and whether it is stopping (finishing what runs, claiming nothing). */
+  get status(): { readonly running: boolean; readonly draining: boolean } {
+    return { running: this.#started && !this.#stopping, draining: this.#started && this.#stopping };
+  }
+
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;

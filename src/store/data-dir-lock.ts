@@ -1,16 +1,8 @@
-import {
-  closeSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { holdfastError } from '../errors/holdfast-error.js';
+import { prepareDataDir } from './data-dir.js';
 
 interface LockOwner {
   readonly pid: number;
@@ -34,8 +26,7 @@ export class DataDirLock {
   }
 
   static acquire(dataDir: string): DataDirLock {
-    mkdirSync(dataDir, { recursive: true });
-    const lock = new DataDirLock(dataDir);
+    const lock = new DataDirLock(prepareDataDir(dataDir));
     lock.#take();
     process.once('exit', lock.#onExit);
     return lock;

@@ -13,6 +13,7 @@ import {
   type TxSql,
   txSql,
 } from './store.js';
+import { type StoreHealth, type StoreHealthListener, StoreHealthMonitor } from './store-health.js';
 
 export interface PgliteStoreOptions {
   /** Directory holding the data; in memory (lost on close) when absent. */
@@ -34,6 +35,7 @@ export class PgliteStore implements Store {
   readonly #lock: DataDirLock | undefined;
   readonly #mutex = new Mutex();
   readonly #listeners = new Map<string, Set<(payload: string) => void>>();
+  readonly #health = new StoreHealthMonitor();
   #closed = false;
 
   private constructor(worker: PgliteWorkerClient, lock: DataDirLock | undefined, description: string) {
@@ -68,6 +70,14 @@ export class PgliteStore implements Store {
       lock.release();
       throw error;
     }
+  }
+
+  get health(): StoreHealth {
+    return this.#health.current;
+  }
+
+  onHealthChange(listener: StoreHealthListener): () => void {
+    return this.#health.onChange(listener);
   }
 
   query<R = Row>(text: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {

@@ -1,5 +1,7 @@
 import pg from 'pg';
+import { holdfastError, isHoldfastError } from '../errors/holdfast-error.js';
 import { DatabaseError } from './database-error.js';
+import { databaseUnavailable, isDatabaseUnavailable, openFailure } from './database-failure.js';
 import {
   checkChannel,
   type ListenOptions,
@@ -10,6 +12,7 @@ import {
   type TxSql,
   txSql,
 } from './store.js';
+import { type StoreHealth, type StoreHealthListener, StoreHealthMonitor } from './store-health.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:pass@host:port/db` */
@@ -18,7 +21,10 @@ export interface PostgresStoreOptions {
   readonly poolSize?: number;
   /** Give up connecting after this long (default 5 s), so an unreachable database fails fast. */
   readonly connectTimeoutMs?: number;
-  /** Where to report errors of idle connections and of the listener (default: stderr). */
+  /**
+   * Where to report connection errors that are not an outage (an outage shows in `health`, once,
+   * however many connections it breaks). Default: stderr.
+   */
   readonly onError?: (error: Error) => void;
 }
 
@@ -45,6 +51,11 @@ const types = {
  * The shared store: a pg pool on a PostgreSQL server that any number of Holdfast processes use
  * together. LISTEN runs on one dedicated connection that reconnects by itself and tells listeners
  * when it did, so they can catch up on what they missed.
+ *
+ * Every connection carries an `error` listener for its whole life — idle in the pool, checked out
+ * for a transaction, or dedicated to LISTEN. pg emits `error` on a client whose socket dies, and
+ * an `error` event without a listener kills the process: a database restart must cost a delay,
+ * never the process. The operation in progress fails with DATABASE_UNAVAILABLE instead.
  */
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
@@ -57,6 +68,7 @@ export class PostgresStore implements Store {
     string,
     Set<{ fn: (payload: string) => void; options?: ListenOptions | undefined }>
   >();
+  readonly #health = new StoreHealthMonitor();
   #listener: pg.Client | undefined;
   #listenerReady: Promise<pg.Client> | undefined;
   #closed = false;
@@ -65,25 +77,51 @@ export class PostgresStore implements Store {
     this.#config = {
       connectionString: options.url,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      // A peer that vanished without a reset (a partition) is noticed by TCP keepalive.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
       types,
     };
     this.#pool = new pg.Pool({ ...this.#config, max: options.poolSize ?? 10 });
     this.#onError =
       options.onError ?? ((error) => process.stderr.write(`holdfast: database: ${error.message}\n`));
-    this.#pool.on('error', (error) => this.#onError(error));
+    // Idle clients report through the pool; checked-out ones through their own listener below.
+    this.#pool.on('error', (error) => this.#connectionError(error));
+    this.#pool.on('connect', (client) => {
+      client.on('error', (error) => this.#connectionError(error));
+    });
     this.description = `PostgreSQL ${redact(options.url)}`;
   }
 
   /** Connects (checking the server answers) and returns the store. */
   static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
+    let url: URL;
+    try {
+      url = new URL(options.url);
+    } catch {
+      throw holdfastError('CONFIG_INVALID', {
+        option: 'database',
+        problem: 'is not a valid PostgreSQL URL (postgres://user:password@host:5432/database)',
+        problemFr: "n'est pas une URL PostgreSQL valide (postgres://utilisateur:motdepasse@hôte:5432/base)",
+        value: redact(options.url),
+      });
+    }
     const store = new PostgresStore(options);
     try {
-      await store.query('select 1');
+      await store.#pool.query('select 1');
     } catch (error) {
       await store.#pool.end().catch(() => {});
-      throw new Error(`Cannot reach ${store.description}: ${(error as Error).message}`, { cause: error });
+      throw openFailure(error, store.description, url);
     }
     return store;
+  }
+
+  get health(): StoreHealth {
+    return this.#health.current;
+  }
+
+  onHealthChange(listener: StoreHealthListener): () => void {
+    return this.#health.onChange(listener);
   }
 
   async query<R = Row>(
@@ -91,16 +129,23 @@ export class PostgresStore implements Store {
     params: readonly unknown[] = [],
     options?: QueryOptions,
   ): Promise<QueryResult<R>> {
+    let result: pg.QueryResult;
     try {
-      const result = await this.#pool.query(statement(text, params, options));
-      return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
+      result = await this.#pool.query(statement(text, params, options));
     } catch (error) {
-      throw wrap(error, text);
+      throw this.#failure(error, text);
     }
+    this.#health.markUp();
+    return { rows: result.rows as R[], rowCount: result.rowCount ?? result.rows.length };
   }
 
   async transaction<T>(fn: (tx: TxSql) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw this.#failure(error, 'connect');
+    }
     let broken = false;
     try {
       await client.query('begin');
@@ -110,14 +155,14 @@ export class PostgresStore implements Store {
             const result = await client.query(statement(text, params ?? [], options));
             return { rows: result.rows, rowCount: result.rowCount ?? result.rows.length };
           } catch (error) {
-            throw wrap(error, text);
+            throw this.#failure(error, text);
           }
         },
         async (sql) => {
           try {
             await client.query(sql);
           } catch (error) {
-            throw wrap(error, sql);
+            throw this.#failure(error, sql);
           }
         },
       );
@@ -131,12 +176,12 @@ export class PostgresStore implements Store {
         throw error;
       }
       await client.query('commit');
+      this.#health.markUp();
       return value;
     } catch (error) {
-      if (!(error instanceof DatabaseError) && isConnectionError(error)) broken = true;
-      throw error instanceof DatabaseError || !(error as { code?: unknown }).code
-        ? error
-        : wrap(error, 'commit');
+      // A connection that failed mid-transaction is not given back to the pool.
+      if (isDatabaseUnavailable(error)) broken = true;
+      throw this.#failure(error, 'commit');
     } finally {
       client.release(broken);
     }
@@ -175,13 +220,32 @@ export class PostgresStore implements Store {
     await this.#pool.end();
   }
 
+  /** Turns a driver error into what callers handle: DATABASE_UNAVAILABLE or a DatabaseError. */
+  #failure(error: unknown, query: string): Error {
+    const unavailable = databaseUnavailable(error, {
+      database: this.description,
+      operation: query === 'commit' || query === 'connect' ? query : 'query',
+      downForMs: this.#health.downForMs(),
+    });
+    if (unavailable === undefined) return wrap(error, query);
+    if (!this.#closed) this.#health.markDown(unavailable);
+    return unavailable;
+  }
+
+  /** An `error` event of a connection: an outage shows in `health`; anything else is reported. */
+  #connectionError(error: Error): void {
+    const unavailable = databaseUnavailable(error, { database: this.description });
+    if (unavailable === undefined) this.#onError(error);
+    else if (!this.#closed) this.#health.markDown(unavailable);
+  }
+
   #connectListener(): Promise<pg.Client> {
     this.#listenerReady ??= (async () => {
       const client = new pg.Client(this.#config);
       client.on('notification', (message) => {
         for (const { fn } of this.#channels.get(message.channel) ?? []) fn(message.payload ?? '');
       });
-      client.on('error', (error) => this.#onError(error));
+      client.on('error', (error) => this.#connectionError(error));
       client.on('end', () => {
         if (this.#listener === client) this.#listener = undefined;
         this.#listenerReady = undefined;
@@ -206,7 +270,8 @@ export class PostgresStore implements Store {
       for (const channel of this.#channels.keys()) await client.query(`listen ${channel}`);
       for (const set of this.#channels.values()) for (const { options } of set) options?.onReconnect?.();
     } catch (error) {
-      this.#onError(error as Error);
+      // Still down: health already says so; try again later without a log line per attempt.
+      if (!isDatabaseUnavailable(error)) this.#onError(error as Error);
       void this.#reconnect(attempt + 1);
     }
   }
@@ -223,7 +288,7 @@ function statement(
 }
 
 function wrap(error: unknown, query: string): Error {
-  if (error instanceof DatabaseError) return error;
+  if (error instanceof DatabaseError || isHoldfastError(error)) return error;
   const e = error as { message?: string; code?: unknown; detail?: unknown; constraint?: unknown };
   if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) {
     return new DatabaseError(
@@ -234,12 +299,7 @@ function wrap(error: unknown, query: string): Error {
   return error as Error;
 }
 
-function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && (code.startsWith('E') || code.startsWith('08') || code === '57P01');
-}
-
-function redact(url: string): string {
+export function redact(url: string): string {
   try {
     const parsed = new URL(url);
     return `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;

@@ -1,3 +1,5 @@
+import type { StoreHealth, StoreHealthListener } from './store-health.js';
+
 /**
  * One interface over the two databases Holdfast runs on: embedded PGlite and a shared PostgreSQL.
  * All SQL is written once, in the PostgreSQL dialect. Values come back with the same JS types on
@@ -34,6 +36,8 @@ export interface TxSql extends Sql {
 
 export type StoreKind = 'pglite' | 'postgres';
 
+export type { StoreHealth, StoreHealthListener } from './store-health.js';
+
 export interface ListenOptions {
   /**
    * Called after the listening connection was lost and re-established: notifications sent in
@@ -48,6 +52,13 @@ export interface Store extends Sql {
   readonly description: string;
   /** Whether other processes can share this database (PostgreSQL) or not (embedded PGlite). */
   readonly shared: boolean;
+  /**
+   * Whether the database answers, as seen by the last round trips. Queries made while it is down
+   * fail with DATABASE_UNAVAILABLE (PostgreSQL) or STORE_UNWRITABLE (embedded, disk full).
+   */
+  readonly health: StoreHealth;
+  /** Called once per change of `health` (down, then up again). */
+  onHealthChange(listener: StoreHealthListener): () => void;
   /** Runs `fn` in a transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(fn: (tx: TxSql) => Promise<T>): Promise<T>;
   /** Runs several statements separated by semicolons, without parameters (migrations). */

@@ -1,0 +1,47 @@
+import type { Store, StoreHealth } from '../store/store.js';
+import type { Logger } from './logger.js';
+
+/** While the database stays down, one reminder per this period. */
+const reminderMs = 60_000;
+
+/**
+ * Reports database outages in the log the way an operator wants to read them: one line when the
+ * connection is lost, one a minute while it stays down, one on recovery with the outage's length —
+ * never one per failed query. Returns the function that stops it.
+ */
+export function logOutages(store: Store, logger: Logger): () => void {
+  let reminder: NodeJS.Timeout | undefined;
+  const stopReminder = () => {
+    if (reminder) clearInterval(reminder);
+    reminder = undefined;
+  };
+  const unsubscribe = store.onHealthChange((health: StoreHealth, previous: StoreHealth) => {
+    if (health.state === 'down') {
+      logger.warn(
+        { err: health.error, database: store.description },
+        `database unavailable (${health.error.message}); work pauses and resumes by itself when it is back`,
+      );
+      stopReminder();
+      reminder = setInterval(() => {
+        const current = store.health;
+        if (current.state !== 'down') return stopReminder();
+        logger.warn(
+          { database: store.description, downForMs: Date.now() - current.since },
+          `database still unavailable after ${Math.round((Date.now() - current.since) / 1000)} s`,
+        );
+      }, reminderMs);
+      reminder.unref();
+    } else if (previous.state === 'down') {
+      stopReminder();
+      const outageMs = Date.now() - previous.since;
+      logger.warn(
+        { database: store.description, outageMs },
+        `database available again after ${(outageMs / 1000).toFixed(1)} s`,
+      );
+    }
+  });
+  return () => {
+    unsubscribe();
+    stopReminder();
+  };
+}

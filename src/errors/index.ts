@@ -1,3 +1,4 @@
+export { configError } from './config-error.js';
 export type { ErrorCode } from './error-codes.js';
 export { errorCodes, isErrorCode } from './error-codes.js';
 export type { ErrorDetailsMap, ProgressSnapshot } from './error-details.js';

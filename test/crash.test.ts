@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { createHoldfast } from '../src/runtime/holdfast.js';
 import { openStore } from '../src/store/open-store.js';
 import { crashPipeline } from './fixtures/crash-pipeline.js';
 import { backends } from './support/backends.js';
+import { verifyStepWrites } from './support/step-writes.js';
 
 const jobs = 300;
 const kills = 20;
@@ -82,46 +83,7 @@ for (const backend of backends) {
 }
 
 async function verify(store: Awaited<ReturnType<typeof openStore>>, logFile: string): Promise<void> {
-  const { rows: states } = await store.query<{ state: string; n: number }>(
-    'select state, count(*)::int as n from holdfast.jobs group by state',
-  );
-  expect(states).toEqual([{ state: 'succeeded', n: jobs }]);
-
-  const { rows: steps } = await store.query<{ job_id: string; name: string; output: string; state: string }>(
-    'select job_id, name, output, state from holdfast.steps',
-  );
-  expect(steps).toHaveLength(jobs * 3);
-  expect(steps.every((s) => s.state === 'succeeded')).toBe(true);
-
-  // Starts in log order, per step.
-  const starts = new Map<string, string[]>();
-  for (const line of readFileSync(logFile, 'utf8').trim().split('\n')) {
-    const [job, step, exec] = line.split(' ');
-    const key = `${job} ${step}`;
-    starts.set(key, [...(starts.get(key) ?? []), exec!]);
-  }
-  const { rows: writes } = await store.query<{ job_id: string; step: string; k: number; exec: string }>(
-    'select job_id, step, k, exec from crash_writes',
-  );
-  const writesByStep = new Map<string, Array<{ k: number; exec: string }>>();
-  for (const w of writes) {
-    const key = `${w.job_id} ${w.step}`;
-    writesByStep.set(key, [...(writesByStep.get(key) ?? []), { k: w.k, exec: w.exec }]);
-  }
-
-  let rerunsBeforeCommit = 0;
-  for (const step of steps) {
-    const key = `${step.job_id} ${step.name}`;
-    const execs = starts.get(key) ?? [];
-    // The execution whose result was committed is the last one that ever started:
-    // once a step succeeded, it never ran again.
-    expect(execs.at(-1), key).toBe(step.output);
-    rerunsBeforeCommit += execs.length - 1;
-    // Exactly its three staged rows, none from the executions that were killed.
-    const rows = (writesByStep.get(key) ?? []).sort((a, b) => a.k - b.k);
-    expect(rows, key).toEqual([1, 2, 3].map((k) => ({ k, exec: step.output })));
-  }
-  expect(writes).toHaveLength(jobs * 9);
+  const rerunsBeforeCommit = await verifyStepWrites(store, logFile, jobs);
   // The kills did land in the middle of steps (otherwise this test would prove nothing).
   expect(rerunsBeforeCommit).toBeGreaterThan(0);
   process.stdout.write(

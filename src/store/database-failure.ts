@@ -125,3 +125,29 @@ export function openFailure(error: unknown, database: string, url: URL | undefin
 export function isSqlError(error: unknown): error is DatabaseError {
   return error instanceof DatabaseError && error.code !== undefined && !isDatabaseUnavailable(error);
 }
+
+/**
+ * STORE_UNWRITABLE when an embedded database error says the disk cannot take the write: SQLSTATE
+ * 53100 (disk full), or an errno of a full, read-only or failing disk in the message.
+ */
+export function unwritable(error: unknown, path: string): HoldfastError<'STORE_UNWRITABLE'> | undefined {
+  if (isHoldfastError(error))
+    return error.code === 'STORE_UNWRITABLE' ? (error as HoldfastError<'STORE_UNWRITABLE'>) : undefined;
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = String((error as { message?: unknown } | null)?.message ?? '');
+  const reason =
+    code === '53100' || /No space left on device|ENOSPC/i.test(message)
+      ? 'disk-full'
+      : /Read-only file system|EROFS/i.test(message)
+        ? 'read-only'
+        : code === '58030' || /I\/O error|EIO\b/i.test(message)
+          ? 'io-error'
+          : undefined;
+  if (reason === undefined) return undefined;
+  const errno = /\b(ENOSPC|EROFS|EIO)\b/.exec(message)?.[1];
+  return holdfastError(
+    'STORE_UNWRITABLE',
+    { path, reason, errno, sqlState: typeof code === 'string' ? code : undefined },
+    { cause: error },
+  );
+}

@@ -7,6 +7,12 @@ export interface PgliteWorkerOptions {
   /** Tarball of an initialised data directory to start from (memory, or an empty directory). */
   readonly templatePath?: string | undefined;
   readonly postgresqlconf: string[];
+  /** Accept `fault` calls that make disk writes fail (tests of a full or read-only disk). */
+  readonly faults?: boolean | undefined;
+  /** With `faults`: the errno disk writes fail with from the start. */
+  readonly fault?: string | null | undefined;
+  /** Give up (and terminate the thread) if PGlite is not ready within this long. */
+  readonly startTimeoutMs?: number | undefined;
 }
 
 type Reply =
@@ -19,7 +25,7 @@ type Reply =
 /** The main-thread side of pglite-worker.js: numbered calls, replies and notifications. */
 export interface PgliteWorkerClient {
   call(
-    op: 'query' | 'exec' | 'listen' | 'unlisten' | 'dump' | 'close',
+    op: 'query' | 'exec' | 'listen' | 'unlisten' | 'dump' | 'close' | 'fault',
     args: Record<string, unknown>,
   ): Promise<unknown>;
   onNotify(fn: (channel: string, payload: string) => void): void;
@@ -27,7 +33,8 @@ export interface PgliteWorkerClient {
 }
 
 export function startPgliteWorker(options: PgliteWorkerOptions): Promise<PgliteWorkerClient> {
-  const worker = new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData: options });
+  const { startTimeoutMs, ...workerData } = options;
+  const worker = new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData });
   const calls = new Map<
     number,
     { resolve: (v: unknown) => void; reject: (e: Error) => void; sql?: string }
@@ -43,6 +50,14 @@ export function startPgliteWorker(options: PgliteWorkerOptions): Promise<PgliteW
   };
 
   return new Promise((resolve, reject) => {
+    const timer =
+      startTimeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            failAll(new Error(`The embedded database did not start within ${startTimeoutMs} ms`));
+            reject(failure);
+            void worker.terminate();
+          }, startTimeoutMs);
     const client: PgliteWorkerClient = {
       call(op, args) {
         if (failure) return Promise.reject(failure);
@@ -63,9 +78,11 @@ export function startPgliteWorker(options: PgliteWorkerOptions): Promise<PgliteW
     worker.on('message', (reply: Reply) => {
       switch (reply.type) {
         case 'ready':
+          clearTimeout(timer);
           resolve(client);
           return;
         case 'fatal':
+          clearTimeout(timer);
           failAll(new Error(`The embedded database could not start: ${reply.error.message}`));
           reject(failure);
           return;
@@ -91,10 +108,12 @@ export function startPgliteWorker(options: PgliteWorkerOptions): Promise<PgliteW
       }
     });
     worker.on('error', (error) => {
+      clearTimeout(timer);
       failAll(new Error(`The embedded database thread failed: ${error.message}`, { cause: error }));
       reject(failure);
     });
     worker.on('exit', (code) => {
+      clearTimeout(timer);
       failAll(new Error(`The embedded database thread stopped (exit code ${code})`));
       reject(failure);
     });

@@ -9,14 +9,15 @@
  *
  * Messages in:  { id, op: 'query', sql, params } | { id, op: 'exec', sql } | { id, op: 'listen', channel }
  *               | { id, op: 'unlisten', channel } | { id, op: 'dump' } | { id, op: 'close' }
+ *               | { id, op: 'fault', errno } (only when started with `faults: true`)
  * Messages out: { type: 'ready' } | { type: 'fatal', error } | { type: 'result', id, value }
  *               | { type: 'error', id, error } | { type: 'notify', channel, payload }
  */
-import { readFileSync } from 'node:fs';
+import fs, { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, types } from '@electric-sql/pglite';
 
-/** @typedef {{ dataDir?: string, templatePath?: string, postgresqlconf: string[] }} WorkerOptions */
+/** @typedef {{ dataDir?: string, templatePath?: string, postgresqlconf: string[], faults?: boolean, fault?: string | null }} WorkerOptions */
 
 const port = parentPort;
 if (port === null) throw new Error('pglite-worker.js must run as a worker thread');
@@ -33,7 +34,11 @@ function serialiseError(error) {
   if (error && typeof error === 'object') {
     const e = /** @type {Record<string, unknown>} */ (error);
     return {
-      message: String(e.message ?? error),
+      // Emscripten's ErrnoError has an errno and no message.
+      message: String(
+        e.message ??
+          (typeof e.errno === 'number' ? `file system error (errno ${e.errno})` : JSON.stringify(error)),
+      ),
       code: e.code,
       detail: e.detail,
       hint: e.hint,
@@ -44,6 +49,30 @@ function serialiseError(error) {
     };
   }
   return { message: String(error) };
+}
+
+/**
+ * Test hook: makes the file system refuse writes with `errno` (ENOSPC, EROFS…) until cleared, the
+ * way a full or read-only disk would. PGlite reaches the disk through node:fs's writeSync (its
+ * Emscripten NODEFS), so replacing that one function on this thread is enough; the data already
+ * on disk is untouched.
+ * @type {string | null}
+ */
+let fault = options.fault ?? null;
+if (options.faults) {
+  const write = fs.writeSync;
+  fs.writeSync = /** @type {typeof fs.writeSync} */ (
+    (/** @type {any[]} */ ...args) => {
+      if (fault !== null) {
+        const error = /** @type {NodeJS.ErrnoException} */ (
+          new Error(`${fault}: simulated by the fault hook`)
+        );
+        error.code = fault;
+        throw error;
+      }
+      return /** @type {any} */ (write)(...args);
+    }
+  );
 }
 
 /** @type {PGlite} */
@@ -110,6 +139,12 @@ port.on(
         }
         case 'close': {
           await db.close();
+          value = null;
+          break;
+        }
+        case 'fault': {
+          if (!options.faults) throw new Error('fault injection is not enabled on this database');
+          fault = /** @type {{ errno?: string | null }} */ (message).errno ?? null;
           value = null;
           break;
         }

@@ -15,11 +15,19 @@ export interface OutageWorker {
 export function startOutageWorker(
   database: string,
   logFile: string,
-  options: { lease?: string; logLevel?: string } = {},
+  options: { lease?: string; logLevel?: string; abortLog?: string } = {},
 ): OutageWorker {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', script, database, logFile, ...(options.lease ? [options.lease] : [])],
+    [
+      '--import',
+      'tsx',
+      script,
+      database,
+      logFile,
+      options.lease ?? '-',
+      ...(options.abortLog ? [options.abortLog] : []),
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, HOLDFAST_LOG_LEVEL: options.logLevel ?? 'warn' },

@@ -70,7 +70,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   let state = new Map<string, unknown>();
   let startedAt = now();
   const keepaModule = keepa(options.keepa);
-  // Paths do not overlap (Gemini's have ':action' or /v1beta), so the busiest goes first.
+  // Paths barely overlap (Gemini's have ':action' or /v1beta; GET /v1/models is told apart by its
+  // key header), so the busiest goes first.
   const providers: ProviderModule[] = [openai, anthropic, gemini, keepaModule];
   if (options.faults)
     injector.add(typeof options.faults === 'string' ? parseFaultSpec(options.faults) : options.faults);
@@ -105,10 +106,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         unparsable = true;
       }
     }
+    const header = headerLookup(req.rawHeaders);
     let provider: ProviderModule | undefined;
     let matched: ReturnType<ProviderModule['match']>;
     for (const candidate of providers) {
-      matched = candidate.match(method, url, body);
+      matched = candidate.match(method, url, body, header);
       if (matched) {
         provider = candidate;
         break;
@@ -127,7 +129,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return;
     }
 
-    const header = headerLookup(req.rawHeaders);
     const apiKey = provider.apiKey(header, url);
     const seq = log.nextSeq();
     log.count(provider.name, matched.route);

@@ -278,9 +278,12 @@ describe('cache and fallback', () => {
       expect(sim.attempts('openai')).toBe(1);
       expect(backup.attempts('openai')).toBe(1);
       for (const c of clients.values()) await c.close();
-      expect(() => createProviders({ a: { kind: 'openai', fallback: 'b' }, b: { kind: 'gemini' } })).toThrow(
-        /same kind/,
-      );
+      expect(() =>
+        createProviders({
+          a: { kind: 'openai', apiKey: 'k', fallback: 'b' },
+          b: { kind: 'gemini', apiKey: 'k' },
+        }),
+      ).toThrow(/same kind/);
     } finally {
       await backup.close();
     }
@@ -291,12 +294,12 @@ describe('configuration', () => {
   it('refuses bad options, naming them', () => {
     expect(() => createProviders({ x: { kind: 'azure' as never } })).toThrow(/providers.x.kind/);
     expect(() => createProviders({ x: { kind: 'http' } })).toThrow(/providers.x.baseUrl is required/);
-    expect(() => createProviders({ x: { kind: 'openai', retry: { attempts: 0 } } })).toThrow(
+    expect(() => createProviders({ x: { kind: 'openai', apiKey: 'k', retry: { attempts: 0 } } })).toThrow(
       /providers.x.retry.attempts/,
     );
-    expect(() => createProviders({ x: { kind: 'openai', timeouts: { headers: 'soon' } } })).toThrow(
-      /providers.x.timeouts.headers/,
-    );
+    expect(() =>
+      createProviders({ x: { kind: 'openai', apiKey: 'k', timeouts: { headers: 'soon' } } }),
+    ).toThrow(/providers.x.timeouts.headers/);
     expect(isHoldfastError(new Error())).toBe(false);
   });
 });

@@ -12,6 +12,7 @@ import type { BudgetGate, BudgetHold } from './budget-gate.js';
 import { CallBudget } from './call-budget.js';
 import { decideCallRetry } from './call-retry.js';
 import { flattenHeaders } from './flatten-headers.js';
+import { joinPath } from './join-path.js';
 import { networkError } from './network-error.js';
 import type { ProviderConfig } from './provider-config.js';
 import type {
@@ -188,9 +189,16 @@ export class ProviderClient {
   async stream(request: ProviderRequest, options: CallOptions = {}): Promise<ProviderStream> {
     let call = this.#adapter.prepare(request, this.config);
     if (!call.stream)
-      throw new RangeError(
-        `${this.name}: stream() needs a streaming request (body.stream: true, or :streamGenerateContent)`,
-      );
+      throw holdfastError('VALIDATION_ERROR', {
+        subject: `${this.name} stream request`,
+        field: 'body.stream',
+        issues: [
+          {
+            path: 'body.stream',
+            message: 'stream() needs a streaming request (body.stream: true, or :streamGenerateContent)',
+          },
+        ],
+      });
     const budget = new CallBudget(this.config, this.#adapter, this.#gate, options.budget ?? {});
     call = await budget.capped(call);
     try {
@@ -202,7 +210,7 @@ export class ProviderClient {
         async (attemptCall, signal, hold) => {
           const response = await this.#pool.request({
             method: attemptCall.method as 'POST',
-            path: this.#basePath + attemptCall.path,
+            path: joinPath(this.#basePath, attemptCall.path),
             headers: attemptCall.headers,
             body: attemptCall.body,
             signal,
@@ -454,7 +462,7 @@ export class ProviderClient {
   async #send(call: PreparedCall, signal: AbortSignal): Promise<Answer> {
     const response = await this.#pool.request({
       method: call.method as 'POST',
-      path: this.#basePath + call.path,
+      path: joinPath(this.#basePath, call.path),
       headers: call.headers,
       body: call.body,
       signal,

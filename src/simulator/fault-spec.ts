@@ -40,13 +40,13 @@ export function checkFaultRule(rule: FaultRule, option = 'faults'): FaultRule {
   const fail: Fail = ([english, french]) =>
     configError(
       option,
-      [`has an invalid fault rule: ${english}`, `dans une règle de panne, ${french}`],
+      [`has an invalid fault rule: ${english}`, `contient une règle de panne invalide — ${french}`],
       JSON.stringify(rule),
     );
   if (rule.fault === null || typeof rule.fault !== 'object' || !faultKindNames.includes(rule.fault.kind))
     throw fail([
       `fault.kind must be one of ${faultKindNames.join(', ')}`,
-      `fault.kind doit valoir ${faultKindNames.join(', ')}`,
+      `fault.kind doit valoir l'un de ${faultKindNames.join(', ')}`,
     ]);
   if (rule.provider !== undefined && !providerNames.includes(rule.provider))
     throw fail(unknownProvider(rule.provider));
@@ -62,7 +62,10 @@ export function checkFaultRule(rule: FaultRule, option = 'faults'): FaultRule {
 
 function parseRule(text: string, option: string): FaultRule {
   const fail: Fail = ([english, french]) =>
-    configError(option, [`has an invalid fault '${text}': ${english}`, `dans « ${text} », ${french}`]);
+    configError(option, [
+      `has an invalid fault '${text}': ${english}`,
+      `contient une règle invalide, « ${text} » — ${french}`,
+    ]);
   const parts = text.split(':');
   if (parts.length < 2)
     throw fail([

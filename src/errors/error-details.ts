@@ -13,11 +13,37 @@ export interface ProgressSnapshot {
   readonly message?: string | undefined;
 }
 
+/**
+ * What the provider client decided about a failed attempt. Recommendations say what happened from
+ * this, never from what usually happens: an error without it claims nothing about retries.
+ * - `retrying`: it waits `waitMs`, then makes attempt `attempts + 1` of `maxAttempts`;
+ * - `not-retryable`: the same request would fail the same way, so it was not sent again;
+ * - `attempts-used`: every attempt the call allows (`maxAttempts`) failed;
+ * - `beyond-deadline`: the next attempt would start (after `waitMs`) past the caller's deadline,
+ *   of which `remainingMs` was left;
+ * - `handed-back`: the wait (`waitMs`) was too long to hold inside the call: the call ended,
+ *   retryable, so that a pipeline's job is parked that long instead of a worker waiting.
+ */
+export type CallDecision = 'retrying' | 'not-retryable' | 'attempts-used' | 'beyond-deadline' | 'handed-back';
+
+/** The part of a provider error's details that says what was decided about it. */
+export type ProviderDecision = Pick<
+  ProviderBase,
+  'decision' | 'attempts' | 'maxAttempts' | 'waitMs' | 'remainingMs'
+>;
+
 interface ProviderBase {
   readonly provider: string;
   readonly operation?: string | undefined;
-  /** Attempts made inside the call before it gave up (1 = no inline retry). */
+  /** Attempts made inside the call so far (1 = the first one failed and was not retried). */
   readonly attempts?: number | undefined;
+  /** Attempts the call allows (the provider's `retry.attempts`). */
+  readonly maxAttempts?: number | undefined;
+  readonly decision?: CallDecision | undefined;
+  /** The wait before the next attempt that the decision is about. */
+  readonly waitMs?: number | undefined;
+  /** Time that was left before the caller's deadline, when it had one. */
+  readonly remainingMs?: number | undefined;
   readonly status?: number | undefined;
   readonly providerMessage?: string | undefined;
   readonly requestId?: string | undefined;
@@ -46,7 +72,10 @@ export interface ErrorDetailsMap {
     readonly quotaId?: string | undefined;
     readonly retryAfterMs?: number | undefined;
   };
-  PROVIDER_OVERLOADED: ProviderBase;
+  PROVIDER_OVERLOADED: ProviderBase & {
+    /** Set when this process refused the call itself: its bulkhead was full (the provider is fine). */
+    readonly bulkhead?: { readonly concurrency: number; readonly queued: number } | undefined;
+  };
   PROVIDER_ERROR: ProviderBase & { readonly providerCode?: string | undefined };
   PROVIDER_REJECTED: ProviderBase & {
     readonly providerCode?: string | undefined;

@@ -111,6 +111,48 @@ describe('HoldfastError', () => {
     }
   });
 
+  it('writes every call decision of every provider code in both languages, claiming no retry that did not happen', () => {
+    const providerCodes = [
+      'PROVIDER_TIMEOUT',
+      'PROVIDER_RATE_LIMITED',
+      'PROVIDER_QUOTA_EXHAUSTED',
+      'PROVIDER_OVERLOADED',
+      'PROVIDER_ERROR',
+      'PROVIDER_REJECTED',
+      'PROVIDER_UNREACHABLE',
+    ] as const;
+    const decisions = [
+      'retrying',
+      'not-retryable',
+      'attempts-used',
+      'beyond-deadline',
+      'handed-back',
+    ] as const;
+    for (const code of providerCodes) {
+      const bare = { ...samples[code], beyondDeadline: undefined };
+      for (const locale of ['en', 'fr'] as const) {
+        // Without a decision, nothing is said about retries.
+        expect(recommend(code, bare as never, locale).join(' '), code).not.toMatch(
+          /retried|retry (is|was)|relancé|retenté/i,
+        );
+      }
+      for (const decision of decisions) {
+        const details = { ...bare, decision, attempts: 2, maxAttempts: 3, waitMs: 4000, remainingMs: 1500 };
+        const en = recommend(code, details as never, 'en');
+        const fr = recommend(code, details as never, 'fr');
+        expect(fr.length, `${code} ${decision}`).toBe(en.length);
+        for (const line of [...en, ...fr])
+          expect(line, `${code} ${decision}`).not.toMatch(/undefined|NaN|\?/);
+        const said = en.join(' ');
+        if (decision === 'retrying') expect(said).toContain('tries again in 4 s');
+        else
+          expect(said, `${code} ${decision}`).not.toMatch(
+            /tries again|retried automatically|retried with backoff/,
+          );
+      }
+    }
+  });
+
   it('writes progress and figures into the diagnosis', () => {
     const error = holdfastError('STEP_TIMEOUT', samples.STEP_TIMEOUT);
     expect(error.message).toBe("Step 'embed' timed out after 2 min at 47/92 chunks (51 %)");

@@ -1,65 +1,117 @@
-import { billingPages, statusPages } from './format.js';
+import type { ProviderDecision } from './error-details.js';
+import { billingPages, type Formatter, statusPages } from './format.js';
 import type { Catalogue } from './recommendations.js';
 
 const resumeNote =
   'Relancez le job : les étapes déjà réussies ne sont pas réexécutées, elles ne sont donc pas payées deux fois.';
 
+/** The three undici timeouts, as a French reader names them. */
+const phaseFr = {
+  connect: 'connexion',
+  headers: 'en-têtes',
+  body: 'corps de la réponse',
+  deadline: 'échéance',
+};
+
+/** What the client did about a failed call (see the English catalogue); nothing when unknown. */
+function callOutcome(d: ProviderDecision, f: Formatter): string | undefined {
+  const attempts = d.attempts ?? 1;
+  switch (d.decision) {
+    case undefined:
+      return undefined;
+    case 'retrying':
+      return `La tentative ${f.num(attempts)} sur ${f.num(d.maxAttempts)} a échoué ; l'appel est retenté dans ${f.dur(d.waitMs)}.`;
+    case 'not-retryable':
+      return attempts > 1
+        ? `Il n'a pas été retenté après la tentative ${f.num(attempts)} : renvoyé tel quel, il échouerait de la même façon.`
+        : "Il n'a pas été retenté : renvoyé tel quel, il échouerait de la même façon.";
+    case 'attempts-used':
+      return d.maxAttempts === 1
+        ? "Il n'a pas été retenté : ce fournisseur n'autorise qu'une tentative par appel (`retry.attempts: 1`)."
+        : `Les ${f.num(attempts)} tentatives de l'appel ont toutes échoué (\`retry.attempts\` vaut ${f.num(d.maxAttempts)}).`;
+    case 'beyond-deadline':
+      return d.remainingMs === 0
+        ? `Il n'a pas été retenté : l'échéance de l'étape ou du job était passée (après la tentative ${f.num(attempts)}).`
+        : `Il n'a pas été retenté : la tentative suivante aurait commencé dans ${f.dur(d.waitMs)}, après l'échéance (il restait ${f.dur(d.remainingMs)}).`;
+    case 'handed-back':
+      return `L'appel s'est arrêté plutôt que d'attendre ${f.dur(d.waitMs)} : dans un pipeline, le job attend ce délai sans occuper de worker, puis reprend s'il lui reste des tentatives ; hors pipeline, refaites l'appel après ce délai.`;
+    default: {
+      const never: never = d.decision;
+      return never;
+    }
+  }
+}
+
 export const french: Catalogue = {
   PROVIDER_TIMEOUT: (d, f) => [
     d.phase === 'connect'
-      ? `La connexion à ${d.provider} n'a pas pu être ouverte en ${f.dur(d.timeoutMs)} : vérifiez son URL de base, le DNS et tout proxy intermédiaire.`
+      ? `La connexion à ${d.provider} n'a pas pu s'établir en ${f.dur(d.timeoutMs)} : vérifiez son URL de base, le DNS et tout proxy sur le chemin.`
       : d.phase === 'deadline'
-        ? `L'appel était encore en cours quand l'échéance de l'étape ou du job est arrivée ; donnez au pipeline un \`timeout\` plus long si de tels appels sont normalement lents.`
-        : `${d.provider} n'a rien répondu en ${f.dur(d.timeoutMs)} (${d.phase}) ; si les requêtes sont réellement volumineuses, augmentez \`timeouts.${d.phase}\` pour ce fournisseur.`,
+        ? d.elapsedMs === undefined
+          ? `L'échéance de l'étape ou du job était déjà passée : l'appel à ${d.provider} n'a pas été fait. Donnez au pipeline un \`timeout\` plus long si les étapes précédentes sont normalement lentes.`
+          : `L'appel était encore en cours quand l'échéance de l'étape ou du job est arrivée ; donnez au pipeline un \`timeout\` plus long si de tels appels sont normalement lents.`
+        : `${d.provider} n'a rien répondu en ${f.dur(d.timeoutMs)} (délai « ${phaseFr[d.phase]} ») ; si les requêtes sont réellement volumineuses, augmentez \`timeouts.${d.phase}\` pour ce fournisseur.`,
+    callOutcome(d, f),
     `Une API lente est souvent surchargée ou limitée en débit : consultez ${statusPages[d.provider] ?? `la page d'état de ${d.provider}`} et votre tableau de consommation.`,
     resumeNote,
   ],
   PROVIDER_RATE_LIMITED: (d, f) => [
     d.beyondDeadline
-      ? `${d.provider} a demandé d'attendre ${f.dur(d.retryAfterMs)}, mais il ne restait que ${f.dur(d.remainingMs)} avant l'échéance : l'appel s'est arrêté aussitôt au lieu d'attendre au-delà.`
-      : d.retryAfterMs !== undefined
-        ? `${d.provider} a demandé d'attendre ${f.dur(d.retryAfterMs)} ; le job patiente sans occuper de worker, puis reprend de lui-même.`
-        : `${d.provider} limite le débit de ce compte ; les appels sont relancés avec un délai croissant.`,
+      ? `${d.provider} a demandé d'attendre ${f.dur(d.retryAfterMs)}, mais il ne restait que ${f.dur(d.remainingMs)} avant l'échéance : l'appel s'est arrêté aussitôt plutôt que d'attendre au-delà.`
+      : `${d.provider} limite le débit de ce compte${d.retryAfterMs === undefined ? '' : ` et demande d'attendre ${f.dur(d.retryAfterMs)}`}.`,
+    !d.beyondDeadline && callOutcome(d, f),
     d.beyondDeadline &&
       `Donnez au pipeline un \`timeout\` plus long, ou relancez le job dans ${f.dur(d.retryAfterMs)}.`,
     d.limit !== undefined &&
-      `La limite (${d.limitType ?? 'requêtes'}) est de ${f.num(d.limit)}${d.remaining === undefined ? '' : ` (${f.num(d.remaining)} restants)`}${d.resetAt ? `, réinitialisée à ${d.resetAt}` : ''}.`,
-    `Réduisez la concurrence des appels à ${d.provider} (bulkhead), ou demandez à ${d.provider} un palier de débit supérieur.`,
+      `La limite ${d.limitType === 'tokens' ? 'de jetons' : d.limitType === 'requests' || d.limitType === undefined ? 'de requêtes' : `« ${d.limitType} »`} est de ${f.num(d.limit)}${d.remaining === undefined ? '' : ` (reste ${f.num(d.remaining)})`}${d.resetAt ? `, remise à zéro à ${d.resetAt}` : ''}.`,
+    `Réduisez le nombre d'appels simultanés à ${d.provider} (option \`bulkhead\`), ou demandez à ${d.provider} un palier de débit supérieur.`,
   ],
-  PROVIDER_QUOTA_EXHAUSTED: (d) => [
-    `${d.provider} indique que le quota ou le crédit du compte est épuisé${d.quotaId ? ` (${d.quotaId})` : ''} : une nouvelle tentative ne peut pas réussir tant que rien ne change, aucune n'a donc été faite.`,
+  PROVIDER_QUOTA_EXHAUSTED: (d, f) => [
+    `${d.provider} indique que le quota ou le crédit du compte est épuisé${d.quotaId ? ` (${d.quotaId})` : ''} : aucun appel ne peut réussir tant que cela ne change pas.`,
+    callOutcome(d, f),
     d.quotaId?.includes('PerDay')
-      ? `C'est un quota journalier : il se réinitialise à minuit, heure du Pacifique, ou plus tôt en activant la facturation du projet.`
+      ? `C'est un quota journalier : il repart à zéro à minuit, heure du Pacifique, ou plus tôt si la facturation est activée sur le projet.`
       : `Ajoutez du crédit ou relevez la limite de dépense : ${billingPages[d.provider] ?? `la page de facturation de ${d.provider}`}.`,
-    `Configurez un fournisseur de secours (\`fallback\`) pour continuer à servir pendant que ${d.provider} est épuisé.`,
-    `Une fois le compte rechargé, relancez le job : les étapes terminées ne sont pas repayées.`,
+    `Configurez un fournisseur de secours (\`fallback\`) pour continuer à servir pendant que ${d.provider} est à sec.`,
+    `Une fois le compte approvisionné, relancez le job : les étapes terminées ne sont pas payées une seconde fois.`,
   ],
-  PROVIDER_OVERLOADED: (d) => [
-    `${d.provider} est surchargé${d.status ? ` (HTTP ${d.status})` : ''} : le problème vient de leur côté et passe généralement en quelques minutes.`,
-    `L'appel est relancé avec un délai croissant ; si l'échec persiste, configurez un fournisseur de secours du même type.`,
-    statusPages[d.provider] && `Suivez l'incident sur ${statusPages[d.provider]}.`,
-  ],
-  PROVIDER_ERROR: (d) => [
-    `${d.provider} a échoué de son côté${d.status ? ` (HTTP ${d.status})` : ''} ; ces erreurs sont relancées automatiquement avec un délai croissant.`,
-    `Si cela persiste, consultez ${statusPages[d.provider] ?? `la page d'état de ${d.provider}`}${d.requestId ? ` et citez l'identifiant de requête ${d.requestId} au support` : ''}.`,
+  PROVIDER_OVERLOADED: (d, f) =>
+    d.bulkhead
+      ? [
+          `Ce processus a déjà ${f.num(d.bulkhead.concurrency)} appels en cours vers ${d.provider} et ${f.num(d.bulkhead.queued)} en attente : sa limite de concurrence (\`bulkhead\`) a refusé celui-ci avant de l'envoyer. ${d.provider} n'a rien refusé.`,
+          `Augmentez \`bulkhead.concurrency\` ou \`bulkhead.queue\` pour ce fournisseur si ${d.provider} le permet, ou soumettez moins de travail à la fois.`,
+        ]
+      : [
+          `${d.provider} est surchargé${d.status ? ` (HTTP ${d.status})` : ''} : le problème vient de chez lui et se résorbe généralement en quelques minutes.`,
+          callOutcome(d, f),
+          `Si cela persiste, configurez un fournisseur de secours (\`fallback\`) du même type.`,
+          statusPages[d.provider] && `Suivez l'incident sur ${statusPages[d.provider]}.`,
+        ],
+  PROVIDER_ERROR: (d, f) => [
+    `${d.provider} a échoué de son côté${d.status ? ` (HTTP ${d.status})` : ''}${d.providerMessage ? ` : « ${d.providerMessage} »` : ''}.`,
+    callOutcome(d, f),
+    `Si cela persiste, consultez ${statusPages[d.provider] ?? `la page d'état de ${d.provider}`}${d.requestId ? ` et communiquez au support l'identifiant de requête ${d.requestId}` : ''}.`,
     resumeNote,
   ],
-  PROVIDER_REJECTED: (d) => [
-    `${d.provider} a refusé la requête${d.status ? ` avec HTTP ${d.status}` : ''}${d.param ? ` à cause du paramètre \`${d.param}\`` : ''}${d.providerMessage ? ` : « ${d.providerMessage} »` : ''}. Renvoyée telle quelle, elle serait refusée à nouveau : elle n'a donc pas été relancée.`,
+  PROVIDER_REJECTED: (d, f) => [
+    `${d.provider} a refusé la requête${d.status ? ` (HTTP ${d.status})` : ''}${d.param ? ` à cause du paramètre \`${d.param}\`` : ''}${d.providerMessage ? ` : « ${d.providerMessage} »` : ''}. Renvoyée telle quelle, elle serait de nouveau refusée.`,
+    callOutcome(d, f),
     (d.status === 401 || d.status === 403) &&
-      `Vérifiez la clé d'API configurée pour ${d.provider} : elle est absente, erronée, révoquée ou n'a pas accès à ce modèle.`,
+      `Vérifiez la clé d'API configurée pour ${d.provider} : elle manque, est erronée ou révoquée, ou n'a pas accès à ce modèle.`,
     d.status === 404 && `Vérifiez le nom du modèle et l'URL de base du fournisseur.`,
     (d.status === 400 || d.status === 413) &&
       `Si l'entrée est trop longue pour le modèle, découpez-la en morceaux plus petits ou réduisez \`max_tokens\`.`,
   ],
-  PROVIDER_UNREACHABLE: (d) => [
-    `${d.provider} est injoignable${d.host ? ` à ${d.host}` : ''}${d.errno ? ` (${d.errno})` : ''} : vérifiez l'accès réseau, le DNS, les pare-feux et l'URL de base du fournisseur.`,
-    `Les échecs de connexion sont relancés automatiquement ; le disjoncteur suspend les appels s'ils continuent d'échouer.`,
+  PROVIDER_UNREACHABLE: (d, f) => [
+    d.errno === 'ENOTFOUND'
+      ? `Le nom d'hôte ${d.host ?? `de ${d.provider}`} ne se résout pas : vérifiez que l'URL de base du fournisseur ne contient pas de faute de frappe, puis le DNS.`
+      : `${d.provider} est injoignable${d.host ? ` à l'adresse ${d.host}` : ''}${d.errno ? ` (${d.errno})` : ''} : vérifiez l'accès au réseau, le DNS, les pare-feu et l'URL de base du fournisseur.`,
+    callOutcome(d, f),
   ],
   CIRCUIT_OPEN: (d, f) => [
-    `Les appels à ${d.provider} sont suspendus pendant ${f.dur(d.retryAfterMs)}${d.failures ? ` après ${f.num(d.failures)} échecs consécutifs` : ''}, pour ne pas payer des requêtes vouées à l'échec.`,
-    `Le job patiente et reprend de lui-même ; un seul appel d'essai teste ${d.provider} avant la reprise du trafic.`,
-    `Consultez ${statusPages[d.provider] ?? `l'état de ${d.provider}`}, ou configurez un fournisseur de secours.`,
+    `Les appels à ${d.provider} sont suspendus pendant ${f.dur(d.retryAfterMs)}${d.failures ? ` après ${f.num(d.failures)} échecs d'affilée` : ''}, pour ne pas payer des requêtes vouées à l'échec ; cet appel n'a pas été envoyé.`,
+    `Dans un pipeline, le job attend ce délai sans occuper de worker et reprend s'il lui reste des tentatives ; un seul appel d'essai vérifie alors ${d.provider} avant que le trafic ne reprenne.`,
+    `Consultez ${statusPages[d.provider] ?? `l'état de ${d.provider}`}, ou configurez un fournisseur de secours (\`fallback\`).`,
   ],
   STEP_TIMEOUT: (d, f) => [
     `Rien de ce que l'étape « ${d.step} » a écrit n'a été conservé : ses écritures ont été annulées avec elle.`,

@@ -10,7 +10,7 @@ import { withHint } from './adapters/http.js';
 import { attemptSignal } from './attempt-signal.js';
 import type { BudgetGate, BudgetHold } from './budget-gate.js';
 import { CallBudget } from './call-budget.js';
-import { decideCallRetry } from './call-retry.js';
+import { decideCallRetry, noteDecision } from './call-retry.js';
 import { flattenHeaders } from './flatten-headers.js';
 import { joinPath } from './join-path.js';
 import { networkError } from './network-error.js';
@@ -378,12 +378,13 @@ export class ProviderClient {
         if (deadlineHit) this.breaker!.cancel(admission);
         else this.breaker!.record(providerAnswered ? 'success' : 'failure', error.message);
       }
+      const remainingMs = () =>
+        options.deadline === undefined ? Number.POSITIVE_INFINITY : options.deadline - this.#clock.now();
       const next = decideCallRetry({
         error,
         attempt,
         maxAttempts: this.config.attempts,
-        remainingMs:
-          options.deadline === undefined ? Number.POSITIVE_INFINITY : options.deadline - this.#clock.now(),
+        remainingMs: remainingMs(),
         maxInlineWaitMs: this.config.maxInlineWaitMs,
         backoff: this.config.backoff,
         previousDelayMs: previousDelay,
@@ -396,7 +397,15 @@ export class ProviderClient {
         status: outcome?.answer.status,
         durationMs: this.#clock.now() - started,
         outcome: next.kind === 'wait' ? 'retry' : 'error',
-        error: next.kind === 'fail' ? next.error : error,
+        error:
+          next.kind === 'fail'
+            ? next.error
+            : noteDecision(
+                error,
+                { attempt, maxAttempts: this.config.attempts, remainingMs: remainingMs() },
+                'retrying',
+                next.ms,
+              ),
         retryInMs: next.kind === 'wait' ? next.ms : undefined,
       });
       if (next.kind === 'fail') throw next.error;
@@ -516,6 +525,7 @@ export class ProviderClient {
             provider: this.name,
             operation: call.operation,
             providerMessage: `local limit: ${error.limit} calls running and ${error.queued} waiting (bulkhead)`,
+            bulkhead: { concurrency: error.limit, queued: error.queued },
           },
           { message: `Too many concurrent calls to ${this.name}: bulkhead of ${error.limit} full` },
         );

@@ -207,6 +207,34 @@ describe('HoldfastError', () => {
     expect(wrapped.cause).toBeInstanceOf(TypeError);
   });
 
+  it('keeps what a thrown non-Error value says: its JSON, truncated, never [object Object]', () => {
+    const thrown = toHoldfastError({ code: 42, reason: 'quota', nested: { ids: [1, 2] } }, { step: 'save' });
+    expect(thrown.code).toBe('STEP_FAILED');
+    expect(thrown.message).toBe('{"code":42,"reason":"quota","nested":{"ids":[1,2]}}');
+    expect(thrown.details).toMatchObject({ step: 'save', name: 'Object' });
+    expect(toHoldfastError('disk full').message).toBe('disk full');
+    expect(toHoldfastError(404).message).toBe('404');
+    expect(toHoldfastError(null)).toMatchObject({ message: 'null', details: { name: 'null' } });
+    expect(toHoldfastError(undefined).message).toBe('undefined was thrown');
+    class ApiFailure {
+      constructor(readonly status: number) {}
+    }
+    expect(toHoldfastError(new ApiFailure(502))).toMatchObject({
+      message: '{"status":502}',
+      details: { name: 'ApiFailure' },
+    });
+    const cyclic: Record<string, unknown> = { id: 7n, tags: new Set(['a']), cause: new TypeError('bad') };
+    cyclic.self = cyclic;
+    expect(toHoldfastError(cyclic).message).toBe(
+      '{"id":"7n","tags":["a"],"cause":{"name":"TypeError","message":"bad"},"self":"[circular]"}',
+    );
+    const huge = toHoldfastError({ rows: 'x'.repeat(5000) });
+    expect(huge.message).toHaveLength(500);
+    expect(huge.message.endsWith('…')).toBe(true);
+    for (const value of [{ a: 1 }, [1, 2], new Map([['k', 1]])])
+      expect(toHoldfastError(value).message).not.toContain('[object');
+  });
+
   it('picks a locale from Accept-Language', () => {
     expect(pickLocale('fr-FR,fr;q=0.9,en;q=0.8')).toBe('fr');
     expect(pickLocale('de-DE,en;q=0.5')).toBe('en');

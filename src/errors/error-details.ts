@@ -1,3 +1,5 @@
+import type { ValidationIssue } from './validation-issue.js';
+
 /**
  * What each error code carries in `details`. These are the facts a person needs to decide what to
  * do next (how far the work got, what the provider said, how much budget is left), and the
@@ -163,7 +165,8 @@ export interface ErrorDetailsMap {
   VALIDATION_ERROR: {
     /** Dotted path of the first offending field, '' for the value itself. */
     readonly field: string;
-    readonly issues: ReadonlyArray<{ readonly path: string; readonly message: string }>;
+    /** Every problem found, each with what is needed to write it in English and in French. */
+    readonly issues: readonly ValidationIssue[];
     readonly subject?: string | undefined;
   };
   NOT_FOUND: { readonly kind: string; readonly id: string; readonly known?: readonly string[] | undefined };
@@ -252,7 +255,13 @@ export interface ErrorDetailsMap {
   };
   PORT_IN_USE: { readonly host: string; readonly port: number; readonly service: string };
   UNAUTHORIZED: { readonly reason: 'missing' | 'invalid' | 'expired' | 'revoked' | 'malformed' };
-  FORBIDDEN: { readonly action: string; readonly role?: string | undefined };
+  FORBIDDEN: {
+    /** What was refused, as an English verb phrase ('reset quotas'). */
+    readonly action: string;
+    /** The same in French ('remettre les quotas à zéro'), for French recommendations. */
+    readonly actionFr?: string | undefined;
+    readonly role?: string | undefined;
+  };
   PAYLOAD_TOO_LARGE: { readonly limitBytes: number; readonly receivedBytes?: number | undefined };
   UNSUPPORTED_MEDIA_TYPE: { readonly contentType: string; readonly expected: readonly string[] };
   SHUTTING_DOWN: { readonly retryAfterMs?: number | undefined };

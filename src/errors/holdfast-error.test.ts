@@ -62,7 +62,10 @@ const samples: { [C in ErrorCode]: ErrorDetailsMap[C] } = {
   JOB_TOO_EXPENSIVE: { pipeline: 'sourcing', meter: 'keepa:tokens', estimate: 500, cap: 200, excess: 300 },
   BUDGET_EXCEEDED: { meter: 'openai:tokens', cap: 200_000, used: 199_000, requested: 4096, step: 'analyze' },
   ROLLBACK_FAILED: { step: 'reserve-stock', failures: [{ step: 'reserve-stock', message: 'HTTP 500' }] },
-  VALIDATION_ERROR: { field: 'url', issues: [{ path: 'url', message: 'Expected a URL' }] },
+  VALIDATION_ERROR: {
+    field: 'url',
+    issues: [{ path: 'url', message: 'Invalid URL', code: 'invalid_format', format: 'url' }],
+  },
   NOT_FOUND: { kind: 'pipeline', id: 'analyse', known: ['analyze-document', 'product-sourcing'] },
   CONFLICT: { kind: 'job', id: 'j1', state: 'running', allowed: ['failed', 'cancelled'] },
   IDEMPOTENCY_CONFLICT: { key: 'msg-1', existingJobId: 'j1' },
@@ -151,6 +154,49 @@ describe('HoldfastError', () => {
           );
       }
     }
+  });
+
+  it('speaks French in French: no English outside quoted data and code', () => {
+    // What may stay as it is: `code`, « quoted data », URLs, CODES, commands and options.
+    const strip = (text: string) =>
+      text
+        .replace(/`[^`]*`/g, '')
+        .replace(/« [^»]* »/g, '')
+        .replace(/https?:\/\/\S+/g, '')
+        .replace(/\b[A-Z][A-Z0-9_]{2,}\b/g, '');
+    const english =
+      /\b(the|and|with|without|must|should|please|expected|received|invalid|failed|retried|retrying|attempts?|is|are|was|were|not|will|would|cannot|has|have|this|that|which|your|you|too|small|big)\b/i;
+    for (const code of Object.keys(errorCodes) as ErrorCode[]) {
+      const lines = [
+        ...recommend(code, samples[code] as never, 'fr'),
+        new HoldfastError(code, samples[code] as never).localMessage('fr'),
+      ];
+      for (const line of lines) expect(strip(line), `${code}: ${line}`).not.toMatch(english);
+    }
+  });
+
+  it('names things the way French does', () => {
+    expect(
+      recommend('NOT_FOUND', { kind: 'pipeline', id: 'other', known: ['analyze', 'sourcing'] }, 'fr'),
+    ).toEqual(["Aucun pipeline ne s'appelle « other ».", 'Pipelines connus : analyze, sourcing.']);
+    expect(recommend('NOT_FOUND', { kind: 'job', id: 'c6aa33' }, 'fr')).toEqual([
+      'Aucun job ne correspond à « c6aa33 ».',
+    ]);
+    expect(recommend('NOT_FOUND', { kind: 'step', id: 'embed', known: [] }, 'fr')).toEqual([
+      'Aucune étape ne correspond à « embed ».',
+      "Aucune étape n'est configurée.",
+    ]);
+    expect(recommend('CONFLICT', samples.CONFLICT, 'fr')).toEqual([
+      "Le job « j1 » est à l'état « running » : cette action n'est possible qu'à l'état « failed » ou « cancelled ».",
+    ]);
+    expect(recommend('CONFIG_INVALID', samples.CONFIG_INVALID, 'fr')[0]).toBe(
+      "Corrigez l'option worker.concurrency : elle doit être un entier de 1 à 10 000 (valeur reçue : -1).",
+    );
+    expect(holdfastError('PORT_IN_USE', samples.PORT_IN_USE).localMessage('fr')).toBe(
+      '127.0.0.1:8080 est déjà utilisé : le serveur ne peut pas y écouter',
+    );
+    // A message the thrower wrote is theirs, in every language.
+    expect(new NonRetriableError('not a PDF').localMessage('fr')).toBe('not a PDF');
   });
 
   it('writes progress and figures into the diagnosis', () => {

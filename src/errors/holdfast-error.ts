@@ -1,6 +1,6 @@
 import { type ErrorCode, errorCodes, isErrorCode } from './error-codes.js';
 import type { ErrorDetailsMap } from './error-details.js';
-import { defaultMessage } from './messages.js';
+import { catalogueMessage, defaultMessage } from './messages.js';
 import { type Locale, recommend } from './recommendations.js';
 
 /** Marks Holdfast errors so that `isHoldfastError` works across two copies of the package. */
@@ -61,7 +61,19 @@ export class HoldfastError<C extends ErrorCode = ErrorCode> extends Error {
     return recommend(this.code, this.details, locale);
   }
 
-  /** The serialised form; JSON.stringify calls this with a property key, hence the loose argument. */
+  /**
+   * The message in the given language: the catalogue's own, translated; a message the thrower
+   * wrote (a NonRetriableError's, a step's exception) is theirs and stays as written.
+   */
+  localMessage(locale: Locale = 'en'): string {
+    if (locale === 'en' || this.message !== defaultMessage(this.code, this.details)) return this.message;
+    return catalogueMessage(this.code, this.details, locale);
+  }
+
+  /**
+   * The serialised form; JSON.stringify calls this with a property key, hence the loose argument.
+   * Stored errors are serialised in English, so that fromJSON knows the catalogue's message again.
+   */
   toJSON(locale?: unknown): HoldfastErrorJSON {
     return this.serialize(locale === 'fr' ? 'fr' : 'en');
   }
@@ -70,7 +82,7 @@ export class HoldfastError<C extends ErrorCode = ErrorCode> extends Error {
     return {
       name: this.name,
       code: this.code,
-      message: this.message,
+      message: this.localMessage(locale),
       details: { ...this.details } as Record<string, unknown>,
       recommendations: this.recommendations(locale),
       retryable: this.retryable,

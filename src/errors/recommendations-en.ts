@@ -1,6 +1,7 @@
 import type { ProviderDecision } from './error-details.js';
 import { billingPages, type Formatter, statusPages } from './format.js';
 import type { Catalogue } from './recommendations.js';
+import { issueLines, shownIssues } from './validation-issue-text.js';
 
 const resumeNote =
   'Retry the job: steps that already succeeded are not run again, so they are not paid twice.';
@@ -127,7 +128,7 @@ export const english: Catalogue = {
       ? `The step declared this failure permanent: fix its input or code, then retry the job.`
       : d.name === 'RetryAfterError'
         ? `The step asked to be retried later; the job resumes by itself at that time.`
-        : `Read the error message and the step's events for the cause; the job is retried by its retry policy.`,
+        : `Read the error message and the step's events for the cause; the job is retried if it has attempts left (the pipeline's \`retry\`).`,
     d.progress && `The step had reached ${f.progress(d.progress)}; its staged writes were rolled back.`,
     d.name !== 'NonRetriableError' &&
       `If this failure can never succeed on retry, throw \`NonRetriableError\` so the job fails at once.`,
@@ -160,8 +161,10 @@ export const english: Catalogue = {
     `An undo (compensation) failed${d.step ? ` for step '${d.step}'` : ''}${d.failures?.length ? `: ${d.failures.map((x) => `${x.step}: ${x.message}`).join('; ')}` : ''}. Effects of that step outside the database may still exist.`,
     `Check and undo those effects by hand; writes staged with \`ctx.write\` were rolled back and need no undo.`,
   ],
-  VALIDATION_ERROR: (d) => [
-    `Fix ${d.field ? `\`${d.field}\`` : 'the value'}: ${d.issues[0]?.message ?? 'it is invalid'}${d.issues.length > 1 ? ` (and ${d.issues.length - 1} more problem${d.issues.length > 2 ? 's' : ''})` : ''}.`,
+  VALIDATION_ERROR: (d, f) => [
+    ...issueLines(d.issues, f),
+    d.issues.length > shownIssues &&
+      `And ${f.num(d.issues.length - shownIssues)} more problem${d.issues.length - shownIssues > 1 ? 's' : ''} (all are listed in the error's details).`,
     `Nothing was stored; submit again once corrected.`,
   ],
   NOT_FOUND: (d) => [

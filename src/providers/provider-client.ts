@@ -196,6 +196,7 @@ export class ProviderClient {
           {
             path: 'body.stream',
             message: 'stream() needs a streaming request (body.stream: true, or :streamGenerateContent)',
+            messageFr: 'stream() demande une requête en flux (body.stream: true, ou :streamGenerateContent)',
           },
         ],
       });

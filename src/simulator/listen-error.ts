@@ -17,7 +17,7 @@ export function listenError(error: unknown, host: string, port: number): unknown
         'port',
         [
           `cannot be used by this process (ports below 1024 need privileges); choose one above 1024`,
-          `ne peut pas être utilisé par ce processus (les ports sous 1024 demandent des privilèges) ; choisissez-en un au-dessus de 1024`,
+          `désigne un port que ce processus n'a pas le droit d'utiliser (sous 1024, il faut des privilèges) ; choisissez-en un au-dessus de 1024`,
         ],
         port,
       );
@@ -28,7 +28,7 @@ export function listenError(error: unknown, host: string, port: number): unknown
         'host',
         [
           'is not an address of this machine (use 127.0.0.1, or 0.0.0.0 for every interface)',
-          "n'est pas une adresse de cette machine (utilisez 127.0.0.1, ou 0.0.0.0 pour toutes les interfaces)",
+          "désigne une adresse qui n'appartient pas à cette machine (utilisez 127.0.0.1, ou 0.0.0.0 pour toutes les interfaces)",
         ],
         host,
       );

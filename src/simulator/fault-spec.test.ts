@@ -79,7 +79,7 @@ describe('fault spec', () => {
       "unknown route 'chatx' for openai (one of chat, embeddings, responses, models)",
     );
     expect(error.recommendations('fr')[0]).toBe(
-      "Corrigez --faults : dans « openai/chatx:500 », la route « chatx » n'existe pas pour openai (routes : chat, embeddings, responses, models).",
+      "Corrigez l'option --faults : elle contient une règle invalide, « openai/chatx:500 » — la route « chatx » n'existe pas pour openai (routes : chat, embeddings, responses, models).",
     );
     // Without a provider, the route must exist for one of them.
     expect((thrown(() => parseFaultSpec('*/nope:hang')) as Error).message).toContain(

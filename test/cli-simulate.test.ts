@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { faultKinds } from '../src/simulator/fault.js';
 import { runCli } from './support/cli.js';
@@ -43,5 +44,34 @@ describe('holdfast simulate', () => {
     const run = runCli(['simulate', '--port', '0', '--faults', 'openai:teapot']);
     expect(await run.exited).toBe(1);
     expect(run.stderr()).toContain("unknown fault 'teapot'");
+  });
+
+  it('refuses an unknown route or status with CONFIG_INVALID and the valid list', async () => {
+    const route = runCli(['simulate', '--port', '0', '--faults', 'openai/chatx:500']);
+    expect(await route.exited).toBe(1);
+    expect(route.stderr()).toContain('CONFIG_INVALID');
+    expect(route.stderr()).toContain(
+      "unknown route 'chatx' for openai (one of chat, embeddings, responses, models)",
+    );
+    expect(route.stdout()).not.toContain('listening');
+    const status = runCli(['simulate', '--port', '0', '--faults', 'gemini:430']);
+    expect(await status.exited).toBe(1);
+    expect(status.stderr()).toContain('unsupported status 430 (one of 400, 401, 403');
+  });
+
+  it('reports a busy port as PORT_IN_USE with what to do, and no stack trace', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = String((busy.address() as { port: number }).port);
+    try {
+      const run = runCli(['simulate', '--port', port]);
+      expect(await run.exited).toBe(1);
+      const stderr = run.stderr();
+      expect(stderr).toContain(`PORT_IN_USE: 127.0.0.1:${port} is already in use`);
+      expect(stderr).toContain(`ss -ltnp | grep :${port}`);
+      expect(stderr).not.toMatch(/EADDRINUSE|\n\s+at /);
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
   });
 });

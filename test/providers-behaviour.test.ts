@@ -278,12 +278,67 @@ describe('cache and fallback', () => {
       expect(sim.attempts('openai')).toBe(1);
       expect(backup.attempts('openai')).toBe(1);
       for (const c of clients.values()) await c.close();
-      expect(() => createProviders({ a: { kind: 'openai', fallback: 'b' }, b: { kind: 'gemini' } })).toThrow(
-        /same kind/,
-      );
+      expect(() =>
+        createProviders({
+          a: { kind: 'openai', apiKey: 'k', fallback: 'b' },
+          b: { kind: 'gemini', apiKey: 'k' },
+        }),
+      ).toThrow(/same kind/);
     } finally {
       await backup.close();
     }
+  });
+});
+
+describe('recommendations say what the client did', () => {
+  it('a connection failure that was not retried does not claim to be retried', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const make = (attempts: number) =>
+      createProviders({
+        p: {
+          kind: 'openai',
+          baseUrl: `http://127.0.0.1:${port}`,
+          apiKey: 'k',
+          ...fast,
+          retry: { attempts, backoff: { initial: '1ms', max: '2ms' } },
+        },
+      }).get('p')!;
+    const single = make(1);
+    const once = (await single.request(requests.chat).catch((e: unknown) => e)) as HoldfastError;
+    await single.close();
+    expect(once).toMatchObject({
+      code: 'PROVIDER_UNREACHABLE',
+      details: { errno: 'ECONNREFUSED', attempts: 1, decision: 'attempts-used' },
+    });
+    for (const locale of ['en', 'fr'] as const) {
+      const text = once.recommendations(locale).join('\n');
+      expect(text).not.toMatch(/retried automatically|relancés automatiquement/);
+    }
+    expect(once.recommendations('en')).toContain(
+      'It was not retried: this provider allows a single attempt per call (`retry.attempts: 1`).',
+    );
+
+    const thrice = make(3);
+    const attempts: CallAttempt[] = [];
+    const retried = (await thrice
+      .request(requests.chat, { onAttempt: (a) => attempts.push(a) })
+      .catch((e: unknown) => e)) as HoldfastError;
+    await thrice.close();
+    expect(retried.recommendations('en')).toContain(
+      'All 3 attempts of the call failed (`retry.attempts` is 3).',
+    );
+    // Each attempt event explains itself too: the first two were followed by a retry.
+    expect(attempts.map((a) => a.error?.details)).toMatchObject([
+      { decision: 'retrying', attempts: 1 },
+      { decision: 'retrying', attempts: 2 },
+      { decision: 'attempts-used', attempts: 3 },
+    ]);
+    expect(attempts[0]!.error!.recommendations('en')[1]).toMatch(
+      /^Attempt 1 of 3 failed; the call tries again in \d+ ms\.$/,
+    );
   });
 });
 
@@ -291,12 +346,12 @@ describe('configuration', () => {
   it('refuses bad options, naming them', () => {
     expect(() => createProviders({ x: { kind: 'azure' as never } })).toThrow(/providers.x.kind/);
     expect(() => createProviders({ x: { kind: 'http' } })).toThrow(/providers.x.baseUrl is required/);
-    expect(() => createProviders({ x: { kind: 'openai', retry: { attempts: 0 } } })).toThrow(
+    expect(() => createProviders({ x: { kind: 'openai', apiKey: 'k', retry: { attempts: 0 } } })).toThrow(
       /providers.x.retry.attempts/,
     );
-    expect(() => createProviders({ x: { kind: 'openai', timeouts: { headers: 'soon' } } })).toThrow(
-      /providers.x.timeouts.headers/,
-    );
+    expect(() =>
+      createProviders({ x: { kind: 'openai', apiKey: 'k', timeouts: { headers: 'soon' } } }),
+    ).toThrow(/providers.x.timeouts.headers/);
     expect(isHoldfastError(new Error())).toBe(false);
   });
 });

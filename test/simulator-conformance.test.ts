@@ -1,7 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { GoogleGenAI } from '@google/genai';
+import { FunctionCallingConfigMode, GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
+import { zodFunction, zodResponseFormat, zodTextFormat } from 'openai/helpers/zod';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { type Simulator, startSimulator } from '../src/simulator/index.js';
 
 /**
@@ -146,6 +148,162 @@ describe('OpenAI format', () => {
     expect(completed?.usage?.output_tokens).toBe(res.usage?.output_tokens);
   });
 
+  it('streams the Responses API through the SDK helper to its final response', async () => {
+    const plain = await openai.responses.create({ model: 'gpt-4o-mini', input: 'Rank these products' });
+    const stream = openai.responses.stream({ model: 'gpt-4o-mini', input: 'Rank these products' });
+    const deltas: string[] = [];
+    stream.on('response.output_text.delta', (event) => deltas.push(event.delta));
+    const final = await stream.finalResponse();
+    expect(final.output_text).toBe(plain.output_text);
+    expect(deltas.join('')).toBe(plain.output_text);
+    expect(final.usage?.output_tokens).toBe(lastCharge().output);
+  });
+
+  const priceTool = {
+    type: 'function' as const,
+    function: {
+      name: 'get_price',
+      description: 'Current price of a product',
+      parameters: {
+        type: 'object',
+        properties: {
+          asin: { type: 'string' },
+          domain: { type: 'integer', minimum: 1, maximum: 12 },
+          currency: { type: 'string', enum: ['EUR', 'USD'] },
+        },
+        required: ['asin', 'domain', 'currency'],
+        additionalProperties: false,
+      },
+    },
+  };
+
+  it('calls a tool when tool_choice is "required" or names it, plain and streamed', async () => {
+    const messages = [{ role: 'user' as const, content: 'What does B01 cost?' }];
+    const res = await openai.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages,
+      tools: [priceTool],
+      tool_choice: 'required',
+    });
+    const choice = res.choices[0]!;
+    expect(choice.finish_reason).toBe('tool_calls');
+    expect(choice.message.content).toBeNull();
+    const call = choice.message.tool_calls![0]!;
+    expect(call).toMatchObject({ type: 'function', function: { name: 'get_price' } });
+    expect(call.id).toMatch(/^call_/);
+    const args = JSON.parse((call as { function: { arguments: string } }).function.arguments);
+    expect(typeof args.asin).toBe('string');
+    expect(Number.isInteger(args.domain) && args.domain >= 1 && args.domain <= 12).toBe(true);
+    expect(['EUR', 'USD']).toContain(args.currency);
+    expect(res.usage).toMatchObject({
+      completion_tokens: lastCharge().output,
+      prompt_tokens: lastCharge().input,
+    });
+
+    // Without a tool choice the model may answer in prose; naming the tool forces it.
+    const named = await openai.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages,
+      tools: [priceTool, { ...priceTool, function: { ...priceTool.function, name: 'get_stock' } }],
+      tool_choice: { type: 'function', function: { name: 'get_stock' } },
+    });
+    expect(named.choices[0]!.message.tool_calls![0]).toMatchObject({ function: { name: 'get_stock' } });
+
+    const runner = openai.chat.completions.stream({
+      model: 'gpt-4o-mini',
+      messages,
+      tools: [
+        zodFunction({ name: 'get_price', parameters: z.object({ asin: z.string(), max: z.number() }) }),
+      ],
+      tool_choice: 'required',
+    });
+    const final = await runner.finalChatCompletion();
+    const streamed = final.choices[0]!;
+    expect(streamed.finish_reason).toBe('tool_calls');
+    const parsed = streamed.message.tool_calls![0] as { function: { parsed_arguments: unknown } };
+    expect(parsed.function.parsed_arguments).toMatchObject({
+      asin: expect.any(String),
+      max: expect.any(Number),
+    });
+
+    // The Responses API answers a forced tool with a function_call item, streamed or not.
+    const fnTool = {
+      type: 'function' as const,
+      name: 'get_price',
+      parameters: priceTool.function.parameters,
+      strict: true,
+    };
+    const plainCall = await openai.responses.create({
+      model: 'gpt-4o-mini',
+      input: 'What does B01 cost?',
+      tools: [fnTool],
+      tool_choice: 'required',
+    });
+    expect(plainCall.output[0]).toMatchObject({
+      type: 'function_call',
+      name: 'get_price',
+      call_id: expect.stringMatching(/^call_/),
+    });
+    const streamedCall = await openai.responses
+      .stream({
+        model: 'gpt-4o-mini',
+        input: 'What does B01 cost?',
+        tools: [fnTool],
+        tool_choice: 'required',
+      })
+      .finalResponse();
+    expect(streamedCall.output[0]).toMatchObject({
+      type: 'function_call',
+      arguments: (plainCall.output[0] as { arguments: string }).arguments,
+    });
+  });
+
+  it('answers JSON for response_format json_object and json_schema, plain and streamed', async () => {
+    const loose = await openai.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Describe tender 42 as JSON' }],
+      response_format: { type: 'json_object' },
+    });
+    const object = JSON.parse(loose.choices[0]!.message.content!);
+    expect(typeof object).toBe('object');
+    expect(Object.keys(object).length).toBeGreaterThan(0);
+    expect(loose.usage!.completion_tokens).toBe(lastCharge().output);
+
+    const Tender = z.object({
+      title: z.string().min(3),
+      lots: z
+        .array(z.object({ name: z.string(), value: z.number().min(0).max(1_000_000), risky: z.boolean() }))
+        .min(1),
+      deadline: z.string().datetime(),
+      contact: z.string().email(),
+      status: z.enum(['open', 'closed']),
+      note: z.string().nullable(),
+    });
+    const parsed = await openai.chat.completions.parse({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Extract the tender' }],
+      response_format: zodResponseFormat(Tender, 'tender'),
+    });
+    const tender = parsed.choices[0]!.message.parsed;
+    expect(Tender.parse(tender)).toEqual(tender);
+    expect(parsed.choices[0]!.finish_reason).toBe('stop');
+
+    const stream = openai.chat.completions.stream({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Extract the tender' }],
+      response_format: zodResponseFormat(Tender, 'tender'),
+    });
+    const streamed = await stream.finalChatCompletion();
+    expect(streamed.choices[0]!.message.parsed).toEqual(tender);
+
+    const responses = await openai.responses.parse({
+      model: 'gpt-4o-mini',
+      input: 'Extract the tender',
+      text: { format: zodTextFormat(Tender, 'tender') },
+    });
+    expect(Tender.parse(responses.output_parsed)).toEqual(responses.output_parsed);
+  });
+
   it('lists models', async () => {
     const models = await openai.models.list();
     expect(models.data.map((m) => m.id)).toContain('gpt-4o-mini');
@@ -233,6 +391,48 @@ describe('Anthropic format', () => {
     expect(seen).toContain('message_delta');
     expect(final.usage.output_tokens).toBe(lastCharge().output);
     expect(final.usage.input_tokens).toBe(lastCharge().input);
+  });
+
+  it('uses a tool when tool_choice is any or names it, plain and streamed', async () => {
+    const tools = [
+      {
+        name: 'score_supplier',
+        description: 'Scores a supplier',
+        input_schema: {
+          type: 'object' as const,
+          properties: { supplier: { type: 'string' }, score: { type: 'integer', minimum: 0, maximum: 10 } },
+          required: ['supplier', 'score'],
+        },
+      },
+    ];
+    const res = await anthropic.messages.create({
+      model: 'claude-haiku-4-5',
+      max_tokens: 200,
+      tools,
+      tool_choice: { type: 'any' },
+      messages: [{ role: 'user', content: 'Score supplier Acme.' }],
+    });
+    expect(res.stop_reason).toBe('tool_use');
+    const block = res.content[0] as {
+      type: string;
+      name: string;
+      input: { supplier: string; score: number };
+    };
+    expect(block).toMatchObject({ type: 'tool_use', name: 'score_supplier' });
+    expect(typeof block.input.supplier).toBe('string');
+    expect(block.input.score).toBeGreaterThanOrEqual(0);
+    expect(res.usage.output_tokens).toBe(lastCharge().output);
+    const final = await anthropic.messages
+      .stream({
+        model: 'claude-haiku-4-5',
+        max_tokens: 200,
+        tools,
+        tool_choice: { type: 'tool', name: 'score_supplier' },
+        messages: [{ role: 'user', content: 'Score supplier Acme.' }],
+      })
+      .finalMessage();
+    expect(final.stop_reason).toBe('tool_use');
+    expect(final.content[0]).toMatchObject({ type: 'tool_use', input: block.input });
   });
 
   it('reports prompt caching the way Anthropic does: input_tokens excludes cache reads and writes', async () => {
@@ -323,6 +523,80 @@ describe('Gemini format', () => {
     }
     expect(text.length).toBeGreaterThan(0);
     expect(usage?.candidatesTokenCount).toBe(lastCharge().output);
+  });
+
+  it('answers @google/genai 3 on its default API version (v1): list and get models, generate', async () => {
+    const names: string[] = [];
+    for await (const model of await gemini.models.list()) names.push(model.name ?? '');
+    expect(names).toContain('models/gemini-2.5-flash');
+    const model = await gemini.models.get({ model: 'gemini-2.5-flash' });
+    expect(model).toMatchObject({ name: 'models/gemini-2.5-flash', inputTokenLimit: expect.any(Number) });
+    await expect(gemini.models.get({ model: 'gemini-0-nope' })).rejects.toMatchObject({ status: 404 });
+    await gemini.models.generateContent({ model: 'gemini-2.5-flash', contents: 'Hello' });
+    const paths = sim.requests().log.map((r) => `${r.provider} ${r.method} ${r.path}`);
+    expect(paths).toEqual([
+      'gemini GET /v1/models',
+      'gemini GET /v1/models/gemini-2.5-flash',
+      'gemini GET /v1/models/gemini-0-nope',
+      'gemini POST /v1/models/gemini-2.5-flash:generateContent',
+    ]);
+    // The beta version still answers, for clients pinned to it.
+    const beta = new GoogleGenAI({
+      apiKey: 'gemini-conformance',
+      httpOptions: { baseUrl: sim.url, apiVersion: 'v1beta' },
+    });
+    expect((await beta.models.get({ model: 'gemini-2.5-pro' })).name).toBe('models/gemini-2.5-pro');
+  });
+
+  it('answers JSON to a response schema and calls a function in mode ANY, plain and streamed', async () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        intent: { type: 'string', enum: ['order', 'question'] },
+        items: { type: 'array', items: { type: 'string' } },
+      },
+      required: ['intent', 'items'],
+    };
+    const json = await gemini.models.generateContent({
+      model: 'gemini-2.5-flash',
+      contents: 'I want two pizzas',
+      config: { responseMimeType: 'application/json', responseJsonSchema: schema },
+    });
+    const parsed = JSON.parse(json.text!);
+    expect(['order', 'question']).toContain(parsed.intent);
+    expect(Array.isArray(parsed.items)).toBe(true);
+    expect(json.usageMetadata!.candidatesTokenCount).toBe(lastCharge().output);
+    let streamed = '';
+    for await (const chunk of await gemini.models.generateContentStream({
+      model: 'gemini-2.5-flash',
+      contents: 'I want two pizzas',
+      config: { responseMimeType: 'application/json', responseJsonSchema: schema },
+    }))
+      streamed += chunk.text ?? '';
+    expect(JSON.parse(streamed)).toEqual(parsed);
+
+    const call = await gemini.models.generateContent({
+      model: 'gemini-2.5-flash',
+      contents: 'Book a table',
+      config: {
+        tools: [
+          {
+            functionDeclarations: [
+              {
+                name: 'book',
+                parametersJsonSchema: {
+                  type: 'object',
+                  properties: { people: { type: 'integer', minimum: 1, maximum: 8 } },
+                  required: ['people'],
+                },
+              },
+            ],
+          },
+        ],
+        toolConfig: { functionCallingConfig: { mode: FunctionCallingConfigMode.ANY } },
+      },
+    });
+    expect(call.functionCalls![0]).toMatchObject({ name: 'book', args: { people: expect.any(Number) } });
   });
 
   it('embeds and counts tokens consistently', async () => {

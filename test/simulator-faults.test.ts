@@ -1,4 +1,6 @@
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { hasCode } from '../src/errors/holdfast-error.js';
 import { type FaultMode, type FaultRule, type ProviderName, startSimulator } from '../src/simulator/index.js';
 
 interface Probe {
@@ -278,6 +280,21 @@ describe('simulator faults', () => {
       expect(((await bad.json()) as { error: { message: string } }).error.message).toContain(
         "unknown fault 'teapot'",
       );
+      const chatx = await fetch(`${sim.url}/_sim/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          rules: [{ provider: 'openai', route: 'chatx', fault: { kind: 'status', status: 500 } }],
+        }),
+      });
+      expect(chatx.status).toBe(400);
+      expect(((await chatx.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+        code: 'CONFIG_INVALID',
+        message: expect.stringContaining(
+          "unknown route 'chatx' for openai (one of chat, embeddings, responses, models)",
+        ),
+      });
+      expect(sim.faults.list()).toHaveLength(2);
       await fetch(`${sim.url}/_sim/reset`, { method: 'POST' });
       expect(await probe(sim.url, chat)).toBe('ok');
       const snapshot = (await (await fetch(`${sim.url}/_sim/requests`)).json()) as { total: number };
@@ -296,6 +313,37 @@ describe('simulator faults', () => {
       expect(await probe(sim.url, chat)).toBe('ok');
     } finally {
       await sim.close();
+    }
+  });
+
+  it('refuses bad options and a busy port with a code, before serving anything', async () => {
+    const refused = async (options: Parameters<typeof startSimulator>[0]) =>
+      startSimulator(options).then(
+        async (sim) => {
+          await sim.close();
+          return undefined;
+        },
+        (error: unknown) => error,
+      );
+    for (const [options, option] of [
+      [{ port: 70_000 }, 'port'],
+      [{ chunkDelayMs: -5 }, 'chunkDelayMs'],
+      [{ keepa: { refillEveryMs: 0 } }, 'keepa.refillEveryMs'],
+      [{ faults: 'openai/chatx:500' }, 'faults'],
+      [{ faults: [{ provider: 'openai', fault: { kind: 'status', status: 430 } }] }, 'faults'],
+    ] as const) {
+      const error = await refused(options as Parameters<typeof startSimulator>[0]);
+      expect(hasCode(error, 'CONFIG_INVALID') && error.details.option, JSON.stringify(options)).toBe(option);
+    }
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const error = await refused({ port });
+      expect(hasCode(error, 'PORT_IN_USE')).toBe(true);
+      expect(error).toMatchObject({ details: { host: '127.0.0.1', port, service: 'simulator' } });
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
     }
   });
 });

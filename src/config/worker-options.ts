@@ -1,3 +1,4 @@
+import { configError } from '../errors/config-error.js';
 import { type Duration, parseDuration } from '../time/duration.js';
 
 export interface WorkerOptions {
@@ -42,25 +43,39 @@ export const workerDefaults = {
   batchSize: 256,
 } as const;
 
-/** Resolves worker options in one place; a bad value throws a RangeError naming the option. */
+/** Resolves worker options in one place; a bad value is CONFIG_INVALID naming the option. */
 export function resolveWorkerOptions(options: WorkerOptions = {}): ResolvedWorkerOptions {
   const concurrency = options.concurrency ?? workerDefaults.concurrency;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000) {
-    throw new RangeError(`worker.concurrency must be an integer between 1 and 10000, got ${concurrency}`);
+    throw configError(
+      'worker.concurrency',
+      ['must be a whole number from 1 to 10000', 'doit être un nombre entier de 1 à 10 000'],
+      concurrency,
+    );
   }
   const batchSize = options.batchSize ?? workerDefaults.batchSize;
   if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new RangeError(`worker.batchSize must be a positive integer, got ${batchSize}`);
+    throw configError(
+      'worker.batchSize',
+      ['must be a whole number of 1 or more', 'doit être un nombre entier supérieur ou égal à 1'],
+      batchSize,
+    );
   const leaseMs =
     options.lease === undefined ? workerDefaults.leaseMs : parseDuration(options.lease, 'worker.lease');
-  if (leaseMs < 100) throw new RangeError(`worker.lease must be at least 100ms, got ${leaseMs} ms`);
+  if (leaseMs < 100)
+    throw configError('worker.lease', ['must be at least 100ms', 'doit durer au moins 100ms'], options.lease);
   const heartbeatMs =
     options.heartbeat === undefined
       ? Math.floor(leaseMs / 3)
       : parseDuration(options.heartbeat, 'worker.heartbeat');
   if (heartbeatMs <= 0 || heartbeatMs >= leaseMs) {
-    throw new RangeError(
-      `worker.heartbeat must be shorter than worker.lease (${leaseMs} ms), got ${heartbeatMs} ms`,
+    throw configError(
+      'worker.heartbeat',
+      [
+        `must be above 0 and shorter than worker.lease (${leaseMs} ms)`,
+        `doit être supérieur à 0 et plus court que worker.lease (${leaseMs} ms)`,
+      ],
+      options.heartbeat,
     );
   }
   return {
@@ -83,7 +98,11 @@ export function resolveWorkerOptions(options: WorkerOptions = {}): ResolvedWorke
 
 function checkLanes(lanes: number | undefined): number | undefined {
   if (lanes !== undefined && (!Number.isInteger(lanes) || lanes < 1 || lanes > 64)) {
-    throw new RangeError(`worker.commitLanes must be an integer from 1 to 64, got ${lanes}`);
+    throw configError(
+      'worker.commitLanes',
+      ['must be a whole number from 1 to 64', 'doit être un nombre entier de 1 à 64'],
+      lanes,
+    );
   }
   return lanes;
 }

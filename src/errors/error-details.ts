@@ -1,3 +1,5 @@
+import type { ValidationIssue } from './validation-issue.js';
+
 /**
  * What each error code carries in `details`. These are the facts a person needs to decide what to
  * do next (how far the work got, what the provider said, how much budget is left), and the
@@ -13,11 +15,37 @@ export interface ProgressSnapshot {
   readonly message?: string | undefined;
 }
 
+/**
+ * What the provider client decided about a failed attempt. Recommendations say what happened from
+ * this, never from what usually happens: an error without it claims nothing about retries.
+ * - `retrying`: it waits `waitMs`, then makes attempt `attempts + 1` of `maxAttempts`;
+ * - `not-retryable`: the same request would fail the same way, so it was not sent again;
+ * - `attempts-used`: every attempt the call allows (`maxAttempts`) failed;
+ * - `beyond-deadline`: the next attempt would start (after `waitMs`) past the caller's deadline,
+ *   of which `remainingMs` was left;
+ * - `handed-back`: the wait (`waitMs`) was too long to hold inside the call: the call ended,
+ *   retryable, so that a pipeline's job is parked that long instead of a worker waiting.
+ */
+export type CallDecision = 'retrying' | 'not-retryable' | 'attempts-used' | 'beyond-deadline' | 'handed-back';
+
+/** The part of a provider error's details that says what was decided about it. */
+export type ProviderDecision = Pick<
+  ProviderBase,
+  'decision' | 'attempts' | 'maxAttempts' | 'waitMs' | 'remainingMs'
+>;
+
 interface ProviderBase {
   readonly provider: string;
   readonly operation?: string | undefined;
-  /** Attempts made inside the call before it gave up (1 = no inline retry). */
+  /** Attempts made inside the call so far (1 = the first one failed and was not retried). */
   readonly attempts?: number | undefined;
+  /** Attempts the call allows (the provider's `retry.attempts`). */
+  readonly maxAttempts?: number | undefined;
+  readonly decision?: CallDecision | undefined;
+  /** The wait before the next attempt that the decision is about. */
+  readonly waitMs?: number | undefined;
+  /** Time that was left before the caller's deadline, when it had one. */
+  readonly remainingMs?: number | undefined;
   readonly status?: number | undefined;
   readonly providerMessage?: string | undefined;
   readonly requestId?: string | undefined;
@@ -46,7 +74,10 @@ export interface ErrorDetailsMap {
     readonly quotaId?: string | undefined;
     readonly retryAfterMs?: number | undefined;
   };
-  PROVIDER_OVERLOADED: ProviderBase;
+  PROVIDER_OVERLOADED: ProviderBase & {
+    /** Set when this process refused the call itself: its bulkhead was full (the provider is fine). */
+    readonly bulkhead?: { readonly concurrency: number; readonly queued: number } | undefined;
+  };
   PROVIDER_ERROR: ProviderBase & { readonly providerCode?: string | undefined };
   PROVIDER_REJECTED: ProviderBase & {
     readonly providerCode?: string | undefined;
@@ -134,7 +165,8 @@ export interface ErrorDetailsMap {
   VALIDATION_ERROR: {
     /** Dotted path of the first offending field, '' for the value itself. */
     readonly field: string;
-    readonly issues: ReadonlyArray<{ readonly path: string; readonly message: string }>;
+    /** Every problem found, each with what is needed to write it in English and in French. */
+    readonly issues: readonly ValidationIssue[];
     readonly subject?: string | undefined;
   };
   NOT_FOUND: { readonly kind: string; readonly id: string; readonly known?: readonly string[] | undefined };
@@ -223,7 +255,13 @@ export interface ErrorDetailsMap {
   };
   PORT_IN_USE: { readonly host: string; readonly port: number; readonly service: string };
   UNAUTHORIZED: { readonly reason: 'missing' | 'invalid' | 'expired' | 'revoked' | 'malformed' };
-  FORBIDDEN: { readonly action: string; readonly role?: string | undefined };
+  FORBIDDEN: {
+    /** What was refused, as an English verb phrase ('reset quotas'). */
+    readonly action: string;
+    /** The same in French ('remettre les quotas à zéro'), for French recommendations. */
+    readonly actionFr?: string | undefined;
+    readonly role?: string | undefined;
+  };
   PAYLOAD_TOO_LARGE: { readonly limitBytes: number; readonly receivedBytes?: number | undefined };
   UNSUPPORTED_MEDIA_TYPE: { readonly contentType: string; readonly expected: readonly string[] };
   SHUTTING_DOWN: { readonly retryAfterMs?: number | undefined };

@@ -62,7 +62,10 @@ const samples: { [C in ErrorCode]: ErrorDetailsMap[C] } = {
   JOB_TOO_EXPENSIVE: { pipeline: 'sourcing', meter: 'keepa:tokens', estimate: 500, cap: 200, excess: 300 },
   BUDGET_EXCEEDED: { meter: 'openai:tokens', cap: 200_000, used: 199_000, requested: 4096, step: 'analyze' },
   ROLLBACK_FAILED: { step: 'reserve-stock', failures: [{ step: 'reserve-stock', message: 'HTTP 500' }] },
-  VALIDATION_ERROR: { field: 'url', issues: [{ path: 'url', message: 'Expected a URL' }] },
+  VALIDATION_ERROR: {
+    field: 'url',
+    issues: [{ path: 'url', message: 'Invalid URL', code: 'invalid_format', format: 'url' }],
+  },
   NOT_FOUND: { kind: 'pipeline', id: 'analyse', known: ['analyze-document', 'product-sourcing'] },
   CONFLICT: { kind: 'job', id: 'j1', state: 'running', allowed: ['failed', 'cancelled'] },
   IDEMPOTENCY_CONFLICT: { key: 'msg-1', existingJobId: 'j1' },
@@ -109,6 +112,91 @@ describe('HoldfastError', () => {
       }
       expect(new HoldfastError(code, samples[code] as never).message, code).not.toMatch(/undefined|NaN/);
     }
+  });
+
+  it('writes every call decision of every provider code in both languages, claiming no retry that did not happen', () => {
+    const providerCodes = [
+      'PROVIDER_TIMEOUT',
+      'PROVIDER_RATE_LIMITED',
+      'PROVIDER_QUOTA_EXHAUSTED',
+      'PROVIDER_OVERLOADED',
+      'PROVIDER_ERROR',
+      'PROVIDER_REJECTED',
+      'PROVIDER_UNREACHABLE',
+    ] as const;
+    const decisions = [
+      'retrying',
+      'not-retryable',
+      'attempts-used',
+      'beyond-deadline',
+      'handed-back',
+    ] as const;
+    for (const code of providerCodes) {
+      const bare = { ...samples[code], beyondDeadline: undefined };
+      for (const locale of ['en', 'fr'] as const) {
+        // Without a decision, nothing is said about retries.
+        expect(recommend(code, bare as never, locale).join(' '), code).not.toMatch(
+          /retried|retry (is|was)|relancé|retenté/i,
+        );
+      }
+      for (const decision of decisions) {
+        const details = { ...bare, decision, attempts: 2, maxAttempts: 3, waitMs: 4000, remainingMs: 1500 };
+        const en = recommend(code, details as never, 'en');
+        const fr = recommend(code, details as never, 'fr');
+        expect(fr.length, `${code} ${decision}`).toBe(en.length);
+        for (const line of [...en, ...fr])
+          expect(line, `${code} ${decision}`).not.toMatch(/undefined|NaN|\?/);
+        const said = en.join(' ');
+        if (decision === 'retrying') expect(said).toContain('tries again in 4 s');
+        else
+          expect(said, `${code} ${decision}`).not.toMatch(
+            /tries again|retried automatically|retried with backoff/,
+          );
+      }
+    }
+  });
+
+  it('speaks French in French: no English outside quoted data and code', () => {
+    // What may stay as it is: `code`, « quoted data », URLs, CODES, commands and options.
+    const strip = (text: string) =>
+      text
+        .replace(/`[^`]*`/g, '')
+        .replace(/« [^»]* »/g, '')
+        .replace(/https?:\/\/\S+/g, '')
+        .replace(/\b[A-Z][A-Z0-9_]{2,}\b/g, '');
+    const english =
+      /\b(the|and|with|without|must|should|please|expected|received|invalid|failed|retried|retrying|attempts?|is|are|was|were|not|will|would|cannot|has|have|this|that|which|your|you|too|small|big)\b/i;
+    for (const code of Object.keys(errorCodes) as ErrorCode[]) {
+      const lines = [
+        ...recommend(code, samples[code] as never, 'fr'),
+        new HoldfastError(code, samples[code] as never).localMessage('fr'),
+      ];
+      for (const line of lines) expect(strip(line), `${code}: ${line}`).not.toMatch(english);
+    }
+  });
+
+  it('names things the way French does', () => {
+    expect(
+      recommend('NOT_FOUND', { kind: 'pipeline', id: 'other', known: ['analyze', 'sourcing'] }, 'fr'),
+    ).toEqual(["Aucun pipeline ne s'appelle « other ».", 'Pipelines connus : analyze, sourcing.']);
+    expect(recommend('NOT_FOUND', { kind: 'job', id: 'c6aa33' }, 'fr')).toEqual([
+      'Aucun job ne correspond à « c6aa33 ».',
+    ]);
+    expect(recommend('NOT_FOUND', { kind: 'step', id: 'embed', known: [] }, 'fr')).toEqual([
+      'Aucune étape ne correspond à « embed ».',
+      "Aucune étape n'est configurée.",
+    ]);
+    expect(recommend('CONFLICT', samples.CONFLICT, 'fr')).toEqual([
+      "Le job « j1 » est à l'état « running » : cette action n'est possible qu'à l'état « failed » ou « cancelled ».",
+    ]);
+    expect(recommend('CONFIG_INVALID', samples.CONFIG_INVALID, 'fr')[0]).toBe(
+      "Corrigez l'option worker.concurrency : elle doit être un entier de 1 à 10 000 (valeur reçue : -1).",
+    );
+    expect(holdfastError('PORT_IN_USE', samples.PORT_IN_USE).localMessage('fr')).toBe(
+      '127.0.0.1:8080 est déjà utilisé : le serveur ne peut pas y écouter',
+    );
+    // A message the thrower wrote is theirs, in every language.
+    expect(new NonRetriableError('not a PDF').localMessage('fr')).toBe('not a PDF');
   });
 
   it('writes progress and figures into the diagnosis', () => {
@@ -163,6 +251,34 @@ describe('HoldfastError', () => {
     expect(wrapped.message).toBe('boom');
     expect(wrapped.retryable).toBe(true);
     expect(wrapped.cause).toBeInstanceOf(TypeError);
+  });
+
+  it('keeps what a thrown non-Error value says: its JSON, truncated, never [object Object]', () => {
+    const thrown = toHoldfastError({ code: 42, reason: 'quota', nested: { ids: [1, 2] } }, { step: 'save' });
+    expect(thrown.code).toBe('STEP_FAILED');
+    expect(thrown.message).toBe('{"code":42,"reason":"quota","nested":{"ids":[1,2]}}');
+    expect(thrown.details).toMatchObject({ step: 'save', name: 'Object' });
+    expect(toHoldfastError('disk full').message).toBe('disk full');
+    expect(toHoldfastError(404).message).toBe('404');
+    expect(toHoldfastError(null)).toMatchObject({ message: 'null', details: { name: 'null' } });
+    expect(toHoldfastError(undefined).message).toBe('undefined was thrown');
+    class ApiFailure {
+      constructor(readonly status: number) {}
+    }
+    expect(toHoldfastError(new ApiFailure(502))).toMatchObject({
+      message: '{"status":502}',
+      details: { name: 'ApiFailure' },
+    });
+    const cyclic: Record<string, unknown> = { id: 7n, tags: new Set(['a']), cause: new TypeError('bad') };
+    cyclic.self = cyclic;
+    expect(toHoldfastError(cyclic).message).toBe(
+      '{"id":"7n","tags":["a"],"cause":{"name":"TypeError","message":"bad"},"self":"[circular]"}',
+    );
+    const huge = toHoldfastError({ rows: 'x'.repeat(5000) });
+    expect(huge.message).toHaveLength(500);
+    expect(huge.message.endsWith('…')).toBe(true);
+    for (const value of [{ a: 1 }, [1, 2], new Map([['k', 1]])])
+      expect(toHoldfastError(value).message).not.toContain('[object');
   });
 
   it('picks a locale from Accept-Language', () => {

@@ -1,6 +1,6 @@
 import { type ErrorCode, errorCodes, isErrorCode } from './error-codes.js';
 import type { ErrorDetailsMap } from './error-details.js';
-import { defaultMessage } from './messages.js';
+import { catalogueMessage, defaultMessage } from './messages.js';
 import { type Locale, recommend } from './recommendations.js';
 
 /** Marks Holdfast errors so that `isHoldfastError` works across two copies of the package. */
@@ -61,7 +61,19 @@ export class HoldfastError<C extends ErrorCode = ErrorCode> extends Error {
     return recommend(this.code, this.details, locale);
   }
 
-  /** The serialised form; JSON.stringify calls this with a property key, hence the loose argument. */
+  /**
+   * The message in the given language: the catalogue's own, translated; a message the thrower
+   * wrote (a NonRetriableError's, a step's exception) is theirs and stays as written.
+   */
+  localMessage(locale: Locale = 'en'): string {
+    if (locale === 'en' || this.message !== defaultMessage(this.code, this.details)) return this.message;
+    return catalogueMessage(this.code, this.details, locale);
+  }
+
+  /**
+   * The serialised form; JSON.stringify calls this with a property key, hence the loose argument.
+   * Stored errors are serialised in English, so that fromJSON knows the catalogue's message again.
+   */
   toJSON(locale?: unknown): HoldfastErrorJSON {
     return this.serialize(locale === 'fr' ? 'fr' : 'en');
   }
@@ -70,7 +82,7 @@ export class HoldfastError<C extends ErrorCode = ErrorCode> extends Error {
     return {
       name: this.name,
       code: this.code,
-      message: this.message,
+      message: this.localMessage(locale),
       details: { ...this.details } as Record<string, unknown>,
       recommendations: this.recommendations(locale),
       retryable: this.retryable,
@@ -159,17 +171,65 @@ export class RetryAfterError extends HoldfastError<'STEP_FAILED'> {
 
 /**
  * Turns anything thrown into a HoldfastError. Holdfast errors pass through; other errors become
- * STEP_FAILED (retryable, since we cannot tell) with their message kept.
+ * STEP_FAILED (retryable, since we cannot tell) with their message kept. A thrown value that is
+ * not an Error (`throw { code: 42 }`, a string, a number) keeps what it says: its JSON, cut to
+ * `thrownTextLimit` characters, never `[object Object]`.
  */
 export function toHoldfastError(
   value: unknown,
   context: { step?: string; jobId?: string } = {},
 ): HoldfastError {
   if (isHoldfastError(value)) return value;
-  const error = value instanceof Error ? value : new Error(String(value));
+  const error = value instanceof Error ? value : undefined;
+  const name = error ? error.name : thrownName(value);
   return new HoldfastError(
     'STEP_FAILED',
-    { step: context.step, jobId: context.jobId, name: error.name },
-    { message: error.message || error.name, cause: value },
+    { step: context.step, jobId: context.jobId, name },
+    { message: error ? error.message || error.name : describeThrown(value), cause: value },
   );
+}
+
+/** Longest rendering of a thrown non-Error value kept in a message. */
+export const thrownTextLimit = 500;
+
+/** What a thrown non-Error value says: strings as they are, anything else as JSON, truncated. */
+export function describeThrown(value: unknown): string {
+  let text: string;
+  if (typeof value === 'string') text = value === '' ? '(an empty string was thrown)' : value;
+  else if (value === undefined) text = 'undefined was thrown';
+  else if (typeof value === 'function') text = `a function was thrown (${value.name || 'anonymous'})`;
+  else if (typeof value === 'symbol' || typeof value === 'bigint') text = String(value);
+  else text = safeJson(value);
+  return text.length > thrownTextLimit ? `${text.slice(0, thrownTextLimit - 1)}…` : text;
+}
+
+function thrownName(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  const className = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof className === 'string' && className !== '' ? className : 'Object';
+}
+
+/** JSON that survives what JSON.stringify refuses: cycles, bigints, Maps, Sets, nested errors. */
+function safeJson(value: unknown): string {
+  const seen = new WeakSet<object>();
+  try {
+    return (
+      JSON.stringify(value, (_key, v: unknown) => {
+        if (typeof v === 'bigint') return `${v}n`;
+        if (typeof v === 'function' || typeof v === 'symbol') return String(v);
+        if (v instanceof Error) return { name: v.name, message: v.message };
+        if (v instanceof Map) return Object.fromEntries(v);
+        if (v instanceof Set) return [...v];
+        if (typeof v === 'object' && v !== null) {
+          if (seen.has(v)) return '[circular]';
+          seen.add(v);
+        }
+        return v;
+      }) ?? String(value)
+    );
+  } catch {
+    // A getter that throws, or a toJSON that does: fall back to what String makes of it.
+    return String(value);
+  }
 }

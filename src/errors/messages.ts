@@ -1,12 +1,16 @@
 import type { ErrorCode } from './error-codes.js';
 import type { ErrorDetailsMap } from './error-details.js';
-import { formatter } from './format.js';
+import { formatter, type Locale } from './format.js';
+import { frenchMessages } from './messages-fr.js';
 
 type Messages = { [C in ErrorCode]: (d: ErrorDetailsMap[C]) => string };
 
 const f = formatter('en');
 
-/** The one-line developer message of each code when the thrower gives none (always English). */
+/**
+ * The one-line developer message of each code when the thrower gives none. It is what `message`
+ * holds and what is stored (English); messages-fr.ts has the French for readers who ask for it.
+ */
 const messages: Messages = {
   PROVIDER_TIMEOUT: (d) =>
     d.phase === 'deadline'
@@ -81,4 +85,14 @@ const messages: Messages = {
 
 export function defaultMessage<C extends ErrorCode>(code: C, details: ErrorDetailsMap[C]): string {
   return (messages[code] as (d: ErrorDetailsMap[C]) => string)(details);
+}
+
+/** The catalogue's message in a language (English is the default message itself). */
+export function catalogueMessage<C extends ErrorCode>(
+  code: C,
+  details: ErrorDetailsMap[C],
+  locale: Locale,
+): string {
+  if (locale === 'en') return defaultMessage(code, details);
+  return (frenchMessages[code] as (d: ErrorDetailsMap[C]) => string)(details);
 }

@@ -1,64 +1,112 @@
-import { billingPages, statusPages } from './format.js';
+import type { ProviderDecision } from './error-details.js';
+import { billingPages, type Formatter, statusPages } from './format.js';
 import type { Catalogue } from './recommendations.js';
+import { issueLines, shownIssues } from './validation-issue-text.js';
 
 const resumeNote =
   'Retry the job: steps that already succeeded are not run again, so they are not paid twice.';
+
+/**
+ * What the client did about a failed call, from its decision; nothing when the error does not say
+ * (it was not decided by a provider client), so no line ever claims a retry that did not happen.
+ */
+function callOutcome(d: ProviderDecision, f: Formatter): string | undefined {
+  const attempts = d.attempts ?? 1;
+  switch (d.decision) {
+    case undefined:
+      return undefined;
+    case 'retrying':
+      return `Attempt ${f.num(attempts)} of ${f.num(d.maxAttempts)} failed; the call tries again in ${f.dur(d.waitMs)}.`;
+    case 'not-retryable':
+      return attempts > 1
+        ? `It was not retried after attempt ${f.num(attempts)}: sent again unchanged, it would fail the same way.`
+        : 'It was not retried: sent again unchanged, it would fail the same way.';
+    case 'attempts-used':
+      return d.maxAttempts === 1
+        ? 'It was not retried: this provider allows a single attempt per call (`retry.attempts: 1`).'
+        : `All ${f.num(attempts)} attempts of the call failed (\`retry.attempts\` is ${f.num(d.maxAttempts)}).`;
+    case 'beyond-deadline':
+      return d.remainingMs === 0
+        ? `It was not retried: the step's or job's deadline had passed (after attempt ${f.num(attempts)}).`
+        : `It was not retried: the next attempt would have started in ${f.dur(d.waitMs)}, after the deadline (${f.dur(d.remainingMs)} left).`;
+    case 'handed-back':
+      return `The call stopped instead of waiting ${f.dur(d.waitMs)} inside it: in a pipeline the job waits that long without holding a worker, then resumes if it has attempts left; outside a pipeline, call again after that.`;
+    default: {
+      const never: never = d.decision;
+      return never;
+    }
+  }
+}
 
 export const english: Catalogue = {
   PROVIDER_TIMEOUT: (d, f) => [
     d.phase === 'connect'
       ? `The connection to ${d.provider} could not be opened within ${f.dur(d.timeoutMs)}: check its base URL, DNS and any proxy in between.`
       : d.phase === 'deadline'
-        ? `The call was still running when the step's or job's deadline passed; give the pipeline a longer \`timeout\` if such calls are expected to be slow.`
+        ? d.elapsedMs === undefined
+          ? `The step's or job's deadline had already passed, so the call to ${d.provider} was not made; give the pipeline a longer \`timeout\` if the steps before it are expected to be slow.`
+          : `The call was still running when the step's or job's deadline passed; give the pipeline a longer \`timeout\` if such calls are expected to be slow.`
         : `${d.provider} answered nothing within ${f.dur(d.timeoutMs)} (${d.phase}); if the requests are legitimately large, raise the provider's \`timeouts.${d.phase}\`.`,
+    callOutcome(d, f),
     `A slow API is often an overloaded or rate-limited one: check ${statusPages[d.provider] ?? `${d.provider}'s status page`} and your usage dashboard.`,
     resumeNote,
   ],
   PROVIDER_RATE_LIMITED: (d, f) => [
     d.beyondDeadline
       ? `${d.provider} asked to wait ${f.dur(d.retryAfterMs)}, but only ${f.dur(d.remainingMs)} remained before the deadline, so the call stopped at once instead of sleeping past it.`
-      : d.retryAfterMs !== undefined
-        ? `${d.provider} asked to wait ${f.dur(d.retryAfterMs)}; the job waits that long without holding a worker, then resumes by itself.`
-        : `${d.provider} is rate limiting this account; calls are retried with backoff.`,
+      : `${d.provider} is rate limiting this account${d.retryAfterMs === undefined ? '' : ` and asked to wait ${f.dur(d.retryAfterMs)}`}.`,
+    !d.beyondDeadline && callOutcome(d, f),
     d.beyondDeadline &&
       `Give the pipeline a longer \`timeout\`, or retry the job after ${f.dur(d.retryAfterMs)}.`,
     d.limit !== undefined &&
       `The ${d.limitType ?? 'request'} limit is ${f.num(d.limit)}${d.remaining === undefined ? '' : ` (${f.num(d.remaining)} left)`}${d.resetAt ? `, reset at ${d.resetAt}` : ''}.`,
     `Lower the concurrency of calls to ${d.provider} (a bulkhead), or ask ${d.provider} for a higher rate-limit tier.`,
   ],
-  PROVIDER_QUOTA_EXHAUSTED: (d) => [
-    `${d.provider} reports that the account's quota or credit is used up${d.quotaId ? ` (${d.quotaId})` : ''}: retrying cannot succeed until that changes, so no retry was made.`,
+  PROVIDER_QUOTA_EXHAUSTED: (d, f) => [
+    `${d.provider} reports that the account's quota or credit is used up${d.quotaId ? ` (${d.quotaId})` : ''}: no call can succeed until that changes.`,
+    callOutcome(d, f),
     d.quotaId?.includes('PerDay')
       ? `This is a daily quota: it resets at midnight Pacific time, or sooner with billing enabled on the project.`
       : `Add credit or raise the spending limit: ${billingPages[d.provider] ?? `${d.provider}'s billing page`}.`,
     `Configure a \`fallback\` provider to keep serving while ${d.provider} is exhausted.`,
     `Once the account is funded, retry the job: finished steps are not paid again.`,
   ],
-  PROVIDER_OVERLOADED: (d) => [
-    `${d.provider} is overloaded${d.status ? ` (HTTP ${d.status})` : ''}: the problem is on their side and usually passes within minutes.`,
-    `The call is retried with backoff; if it keeps failing, configure a \`fallback\` provider of the same kind.`,
-    statusPages[d.provider] && `Follow ${statusPages[d.provider]} for the incident.`,
-  ],
-  PROVIDER_ERROR: (d) => [
-    `${d.provider} failed on its side${d.status ? ` (HTTP ${d.status})` : ''}; such errors are retried automatically with backoff.`,
+  PROVIDER_OVERLOADED: (d, f) =>
+    d.bulkhead
+      ? [
+          `This process already runs ${f.num(d.bulkhead.concurrency)} calls to ${d.provider} and ${f.num(d.bulkhead.queued)} are waiting: its bulkhead refused this one before sending it (${d.provider} itself did not refuse anything).`,
+          `Raise the provider's \`bulkhead.concurrency\` or \`bulkhead.queue\` if ${d.provider} allows more, or submit less work at once.`,
+        ]
+      : [
+          `${d.provider} is overloaded${d.status ? ` (HTTP ${d.status})` : ''}: the problem is on their side and usually passes within minutes.`,
+          callOutcome(d, f),
+          `If it keeps failing, configure a \`fallback\` provider of the same kind.`,
+          statusPages[d.provider] && `Follow ${statusPages[d.provider]} for the incident.`,
+        ],
+  PROVIDER_ERROR: (d, f) => [
+    `${d.provider} failed on its side${d.status ? ` (HTTP ${d.status})` : ''}${d.providerMessage ? `: "${d.providerMessage}"` : ''}.`,
+    callOutcome(d, f),
     `If it persists, check ${statusPages[d.provider] ?? `${d.provider}'s status page`}${d.requestId ? ` and quote request id ${d.requestId} to their support` : ''}.`,
     resumeNote,
   ],
-  PROVIDER_REJECTED: (d) => [
-    `${d.provider} refused the request${d.status ? ` with HTTP ${d.status}` : ''}${d.param ? ` because of parameter \`${d.param}\`` : ''}${d.providerMessage ? `: "${d.providerMessage}"` : ''}. Sent again unchanged, it would be refused again, so it was not retried.`,
+  PROVIDER_REJECTED: (d, f) => [
+    `${d.provider} refused the request${d.status ? ` with HTTP ${d.status}` : ''}${d.param ? ` because of parameter \`${d.param}\`` : ''}${d.providerMessage ? `: "${d.providerMessage}"` : ''}. Sent again unchanged, it would be refused again.`,
+    callOutcome(d, f),
     (d.status === 401 || d.status === 403) &&
       `Check the API key configured for ${d.provider}: it is missing, wrong, revoked or lacks access to this model.`,
     d.status === 404 && `Check the model name and the provider's base URL.`,
     (d.status === 400 || d.status === 413) &&
       `If the input is too long for the model, split it into smaller chunks or lower \`max_tokens\`.`,
   ],
-  PROVIDER_UNREACHABLE: (d) => [
-    `${d.provider} could not be reached${d.host ? ` at ${d.host}` : ''}${d.errno ? ` (${d.errno})` : ''}: check network access, DNS, firewalls and the provider's base URL.`,
-    `Connection failures are retried automatically; the circuit breaker pauses calls if they keep failing.`,
+  PROVIDER_UNREACHABLE: (d, f) => [
+    d.errno === 'ENOTFOUND'
+      ? `The host name ${d.host ?? `of ${d.provider}`} does not resolve: check the provider's base URL for a typo, and DNS.`
+      : `${d.provider} could not be reached${d.host ? ` at ${d.host}` : ''}${d.errno ? ` (${d.errno})` : ''}: check network access, DNS, firewalls and the provider's base URL.`,
+    callOutcome(d, f),
   ],
   CIRCUIT_OPEN: (d, f) => [
-    `Calls to ${d.provider} are paused for ${f.dur(d.retryAfterMs)}${d.failures ? ` after ${f.num(d.failures)} failures in a row` : ''}, so you do not pay for requests that would fail.`,
-    `The job waits and resumes by itself; a single trial call tests ${d.provider} before traffic resumes.`,
+    `Calls to ${d.provider} are paused for ${f.dur(d.retryAfterMs)}${d.failures ? ` after ${f.num(d.failures)} failures in a row` : ''}, so you do not pay for requests that would fail; this call was not sent.`,
+    `In a pipeline, the job waits that long without holding a worker and resumes if it has attempts left; then a single trial call tests ${d.provider} before traffic resumes.`,
     `Check ${statusPages[d.provider] ?? `${d.provider}'s status`}, or configure a \`fallback\` provider.`,
   ],
   STEP_TIMEOUT: (d, f) => [
@@ -80,7 +128,7 @@ export const english: Catalogue = {
       ? `The step declared this failure permanent: fix its input or code, then retry the job.`
       : d.name === 'RetryAfterError'
         ? `The step asked to be retried later; the job resumes by itself at that time.`
-        : `Read the error message and the step's events for the cause; the job is retried by its retry policy.`,
+        : `Read the error message and the step's events for the cause; the job is retried if it has attempts left (the pipeline's \`retry\`).`,
     d.progress && `The step had reached ${f.progress(d.progress)}; its staged writes were rolled back.`,
     d.name !== 'NonRetriableError' &&
       `If this failure can never succeed on retry, throw \`NonRetriableError\` so the job fails at once.`,
@@ -113,8 +161,10 @@ export const english: Catalogue = {
     `An undo (compensation) failed${d.step ? ` for step '${d.step}'` : ''}${d.failures?.length ? `: ${d.failures.map((x) => `${x.step}: ${x.message}`).join('; ')}` : ''}. Effects of that step outside the database may still exist.`,
     `Check and undo those effects by hand; writes staged with \`ctx.write\` were rolled back and need no undo.`,
   ],
-  VALIDATION_ERROR: (d) => [
-    `Fix ${d.field ? `\`${d.field}\`` : 'the value'}: ${d.issues[0]?.message ?? 'it is invalid'}${d.issues.length > 1 ? ` (and ${d.issues.length - 1} more problem${d.issues.length > 2 ? 's' : ''})` : ''}.`,
+  VALIDATION_ERROR: (d, f) => [
+    ...issueLines(d.issues, f),
+    d.issues.length > shownIssues &&
+      `And ${f.num(d.issues.length - shownIssues)} more problem${d.issues.length - shownIssues > 1 ? 's' : ''} (all are listed in the error's details).`,
     `Nothing was stored; submit again once corrected.`,
   ],
   NOT_FOUND: (d) => [

@@ -1,77 +1,156 @@
-import { billingPages, statusPages } from './format.js';
+import type { ProviderDecision } from './error-details.js';
+import { billingPages, type Formatter, statusPages } from './format.js';
+import { capitalise, frenchNoun, theNoun } from './french-nouns.js';
 import type { Catalogue } from './recommendations.js';
+import { issueLines, shownIssues } from './validation-issue-text.js';
 
 const resumeNote =
   'Relancez le job : les étapes déjà réussies ne sont pas réexécutées, elles ne sont donc pas payées deux fois.';
 
+/** A budget's period as an adjective: « le budget journalier ». */
+function periodFr(period: string): string {
+  return period === 'day'
+    ? 'journalier'
+    : period === 'month'
+      ? 'mensuel'
+      : period === 'none'
+        ? 'sans période'
+        : period === 'refill'
+          ? 'à recharge'
+          : `(${period})`;
+}
+
+/** The three undici timeouts, as a French reader names them. */
+const phaseFr = {
+  connect: 'ouverture de la connexion',
+  headers: 'attente des en-têtes',
+  body: 'lecture du corps de la réponse',
+  deadline: 'échéance',
+};
+
+/** An ISO instant as a French reader writes it (« 23 novembre 2026 à 00:00 UTC »); other text as is. */
+function when(value: string): string {
+  const ms = /^\d{4}-\d\d-\d\dT/.test(value) ? Date.parse(value) : Number.NaN;
+  return Number.isNaN(ms) ? value : `${frenchDate.format(ms)} UTC`;
+}
+
+const frenchDate = new Intl.DateTimeFormat('fr-FR', {
+  dateStyle: 'long',
+  timeStyle: 'short',
+  timeZone: 'UTC',
+});
+
+/** What the client did about a failed call (see the English catalogue); nothing when unknown. */
+function callOutcome(d: ProviderDecision, f: Formatter): string | undefined {
+  const attempts = d.attempts ?? 1;
+  switch (d.decision) {
+    case undefined:
+      return undefined;
+    case 'retrying':
+      return `La tentative ${f.num(attempts)} sur ${f.num(d.maxAttempts)} a échoué ; l'appel est retenté dans ${f.dur(d.waitMs)}.`;
+    case 'not-retryable':
+      return attempts > 1
+        ? `Il n'a pas été retenté après la tentative ${f.num(attempts)} : renvoyé tel quel, il échouerait de la même façon.`
+        : "Il n'a pas été retenté : renvoyé tel quel, il échouerait de la même façon.";
+    case 'attempts-used':
+      return d.maxAttempts === 1
+        ? "Il n'a pas été retenté : ce fournisseur n'autorise qu'une tentative par appel (`retry.attempts: 1`)."
+        : `Les ${f.num(attempts)} tentatives de l'appel ont toutes échoué (\`retry.attempts\` vaut ${f.num(d.maxAttempts)}).`;
+    case 'beyond-deadline':
+      return d.remainingMs === 0
+        ? `Il n'a pas été retenté : l'échéance de l'étape ou du job était passée (après la tentative ${f.num(attempts)}).`
+        : `Il n'a pas été retenté : la tentative suivante aurait commencé dans ${f.dur(d.waitMs)}, après l'échéance (il restait ${f.dur(d.remainingMs)}).`;
+    case 'handed-back':
+      return `L'appel s'est arrêté plutôt que d'attendre ${f.dur(d.waitMs)} : dans un pipeline, le job attend ce délai sans occuper de worker, puis reprend s'il lui reste des tentatives ; hors pipeline, refaites l'appel après ce délai.`;
+    default: {
+      const never: never = d.decision;
+      return never;
+    }
+  }
+}
+
 export const french: Catalogue = {
   PROVIDER_TIMEOUT: (d, f) => [
     d.phase === 'connect'
-      ? `La connexion à ${d.provider} n'a pas pu être ouverte en ${f.dur(d.timeoutMs)} : vérifiez son URL de base, le DNS et tout proxy intermédiaire.`
+      ? `La connexion à ${d.provider} n'a pas pu s'établir en ${f.dur(d.timeoutMs)} : vérifiez son URL de base, le DNS et tout proxy sur le chemin.`
       : d.phase === 'deadline'
-        ? `L'appel était encore en cours quand l'échéance de l'étape ou du job est arrivée ; donnez au pipeline un \`timeout\` plus long si de tels appels sont normalement lents.`
-        : `${d.provider} n'a rien répondu en ${f.dur(d.timeoutMs)} (${d.phase}) ; si les requêtes sont réellement volumineuses, augmentez \`timeouts.${d.phase}\` pour ce fournisseur.`,
+        ? d.elapsedMs === undefined
+          ? `L'échéance de l'étape ou du job était déjà passée : l'appel à ${d.provider} n'a pas été fait. Donnez au pipeline un \`timeout\` plus long si les étapes précédentes sont normalement lentes.`
+          : `L'appel était encore en cours quand l'échéance de l'étape ou du job est arrivée ; donnez au pipeline un \`timeout\` plus long si de tels appels sont normalement lents.`
+        : `${d.provider} n'a pas répondu en ${f.dur(d.timeoutMs)} (${phaseFr[d.phase]}) ; si les requêtes sont réellement volumineuses, augmentez \`timeouts.${d.phase}\` pour ce fournisseur.`,
+    callOutcome(d, f),
     `Une API lente est souvent surchargée ou limitée en débit : consultez ${statusPages[d.provider] ?? `la page d'état de ${d.provider}`} et votre tableau de consommation.`,
     resumeNote,
   ],
   PROVIDER_RATE_LIMITED: (d, f) => [
     d.beyondDeadline
-      ? `${d.provider} a demandé d'attendre ${f.dur(d.retryAfterMs)}, mais il ne restait que ${f.dur(d.remainingMs)} avant l'échéance : l'appel s'est arrêté aussitôt au lieu d'attendre au-delà.`
-      : d.retryAfterMs !== undefined
-        ? `${d.provider} a demandé d'attendre ${f.dur(d.retryAfterMs)} ; le job patiente sans occuper de worker, puis reprend de lui-même.`
-        : `${d.provider} limite le débit de ce compte ; les appels sont relancés avec un délai croissant.`,
+      ? `${d.provider} a demandé d'attendre ${f.dur(d.retryAfterMs)}, mais il ne restait que ${f.dur(d.remainingMs)} avant l'échéance : l'appel s'est arrêté aussitôt plutôt que d'attendre au-delà.`
+      : `${d.provider} limite le débit de ce compte${d.retryAfterMs === undefined ? '' : ` et demande d'attendre ${f.dur(d.retryAfterMs)}`}.`,
+    !d.beyondDeadline && callOutcome(d, f),
     d.beyondDeadline &&
       `Donnez au pipeline un \`timeout\` plus long, ou relancez le job dans ${f.dur(d.retryAfterMs)}.`,
     d.limit !== undefined &&
-      `La limite (${d.limitType ?? 'requêtes'}) est de ${f.num(d.limit)}${d.remaining === undefined ? '' : ` (${f.num(d.remaining)} restants)`}${d.resetAt ? `, réinitialisée à ${d.resetAt}` : ''}.`,
-    `Réduisez la concurrence des appels à ${d.provider} (bulkhead), ou demandez à ${d.provider} un palier de débit supérieur.`,
+      `La limite ${d.limitType === 'tokens' ? 'de jetons' : d.limitType === 'requests' || d.limitType === undefined ? 'de requêtes' : `« ${d.limitType} »`} est de ${f.num(d.limit)}${d.remaining === undefined ? '' : ` (reste ${f.num(d.remaining)})`}${d.resetAt ? `, remise à zéro ${/^\d{4}-/.test(d.resetAt) ? `le ${when(d.resetAt)}` : `dans ${d.resetAt}`}` : ''}.`,
+    `Réduisez le nombre d'appels simultanés à ${d.provider} (option \`bulkhead\`), ou demandez à ${d.provider} un palier de débit supérieur.`,
   ],
-  PROVIDER_QUOTA_EXHAUSTED: (d) => [
-    `${d.provider} indique que le quota ou le crédit du compte est épuisé${d.quotaId ? ` (${d.quotaId})` : ''} : une nouvelle tentative ne peut pas réussir tant que rien ne change, aucune n'a donc été faite.`,
+  PROVIDER_QUOTA_EXHAUSTED: (d, f) => [
+    `${d.provider} indique que le quota ou le crédit du compte est épuisé${d.quotaId ? ` (${d.quotaId})` : ''} : aucun appel ne peut réussir tant que cela ne change pas.`,
+    callOutcome(d, f),
     d.quotaId?.includes('PerDay')
-      ? `C'est un quota journalier : il se réinitialise à minuit, heure du Pacifique, ou plus tôt en activant la facturation du projet.`
+      ? `C'est un quota journalier : il repart à zéro à minuit, heure du Pacifique, ou plus tôt si la facturation est activée sur le projet.`
       : `Ajoutez du crédit ou relevez la limite de dépense : ${billingPages[d.provider] ?? `la page de facturation de ${d.provider}`}.`,
-    `Configurez un fournisseur de secours (\`fallback\`) pour continuer à servir pendant que ${d.provider} est épuisé.`,
-    `Une fois le compte rechargé, relancez le job : les étapes terminées ne sont pas repayées.`,
+    `Configurez un fournisseur de secours (\`fallback\`) pour continuer à servir pendant que ${d.provider} est à sec.`,
+    `Une fois le compte approvisionné, relancez le job : les étapes terminées ne sont pas payées une seconde fois.`,
   ],
-  PROVIDER_OVERLOADED: (d) => [
-    `${d.provider} est surchargé${d.status ? ` (HTTP ${d.status})` : ''} : le problème vient de leur côté et passe généralement en quelques minutes.`,
-    `L'appel est relancé avec un délai croissant ; si l'échec persiste, configurez un fournisseur de secours du même type.`,
-    statusPages[d.provider] && `Suivez l'incident sur ${statusPages[d.provider]}.`,
-  ],
-  PROVIDER_ERROR: (d) => [
-    `${d.provider} a échoué de son côté${d.status ? ` (HTTP ${d.status})` : ''} ; ces erreurs sont relancées automatiquement avec un délai croissant.`,
-    `Si cela persiste, consultez ${statusPages[d.provider] ?? `la page d'état de ${d.provider}`}${d.requestId ? ` et citez l'identifiant de requête ${d.requestId} au support` : ''}.`,
+  PROVIDER_OVERLOADED: (d, f) =>
+    d.bulkhead
+      ? [
+          `Ce processus a déjà ${f.num(d.bulkhead.concurrency)} appels en cours vers ${d.provider} et ${f.num(d.bulkhead.queued)} en attente : sa limite de concurrence (\`bulkhead\`) a refusé celui-ci avant de l'envoyer. ${d.provider} n'a rien refusé.`,
+          `Augmentez \`bulkhead.concurrency\` ou \`bulkhead.queue\` pour ce fournisseur si ${d.provider} le permet, ou soumettez moins de travail à la fois.`,
+        ]
+      : [
+          `${d.provider} est surchargé${d.status ? ` (HTTP ${d.status})` : ''} : le problème vient de chez lui et se résorbe généralement en quelques minutes.`,
+          callOutcome(d, f),
+          `Si cela persiste, configurez un fournisseur de secours (\`fallback\`) du même type.`,
+          statusPages[d.provider] && `Suivez l'incident sur ${statusPages[d.provider]}.`,
+        ],
+  PROVIDER_ERROR: (d, f) => [
+    `${d.provider} a échoué de son côté${d.status ? ` (HTTP ${d.status})` : ''}${d.providerMessage ? ` : « ${d.providerMessage} »` : ''}.`,
+    callOutcome(d, f),
+    `Si cela persiste, consultez ${statusPages[d.provider] ?? `la page d'état de ${d.provider}`}${d.requestId ? ` et communiquez au support l'identifiant de requête ${d.requestId}` : ''}.`,
     resumeNote,
   ],
-  PROVIDER_REJECTED: (d) => [
-    `${d.provider} a refusé la requête${d.status ? ` avec HTTP ${d.status}` : ''}${d.param ? ` à cause du paramètre \`${d.param}\`` : ''}${d.providerMessage ? ` : « ${d.providerMessage} »` : ''}. Renvoyée telle quelle, elle serait refusée à nouveau : elle n'a donc pas été relancée.`,
+  PROVIDER_REJECTED: (d, f) => [
+    `${d.provider} a refusé la requête${d.status ? ` (HTTP ${d.status})` : ''}${d.param ? ` à cause du paramètre \`${d.param}\`` : ''}${d.providerMessage ? ` : « ${d.providerMessage} »` : ''}. Renvoyée telle quelle, elle serait de nouveau refusée.`,
+    callOutcome(d, f),
     (d.status === 401 || d.status === 403) &&
-      `Vérifiez la clé d'API configurée pour ${d.provider} : elle est absente, erronée, révoquée ou n'a pas accès à ce modèle.`,
+      `Vérifiez la clé d'API configurée pour ${d.provider} : elle manque, est erronée ou révoquée, ou n'a pas accès à ce modèle.`,
     d.status === 404 && `Vérifiez le nom du modèle et l'URL de base du fournisseur.`,
     (d.status === 400 || d.status === 413) &&
       `Si l'entrée est trop longue pour le modèle, découpez-la en morceaux plus petits ou réduisez \`max_tokens\`.`,
   ],
-  PROVIDER_UNREACHABLE: (d) => [
-    `${d.provider} est injoignable${d.host ? ` à ${d.host}` : ''}${d.errno ? ` (${d.errno})` : ''} : vérifiez l'accès réseau, le DNS, les pare-feux et l'URL de base du fournisseur.`,
-    `Les échecs de connexion sont relancés automatiquement ; le disjoncteur suspend les appels s'ils continuent d'échouer.`,
+  PROVIDER_UNREACHABLE: (d, f) => [
+    d.errno === 'ENOTFOUND'
+      ? `Le nom d'hôte ${d.host ?? `de ${d.provider}`} ne se résout pas : vérifiez que l'URL de base du fournisseur ne contient pas de faute de frappe, puis le DNS.`
+      : `${d.provider} est injoignable${d.host ? ` à l'adresse ${d.host}` : ''}${d.errno ? ` (${d.errno})` : ''} : vérifiez l'accès au réseau, le DNS, les pare-feu et l'URL de base du fournisseur.`,
+    callOutcome(d, f),
   ],
   CIRCUIT_OPEN: (d, f) => [
-    `Les appels à ${d.provider} sont suspendus pendant ${f.dur(d.retryAfterMs)}${d.failures ? ` après ${f.num(d.failures)} échecs consécutifs` : ''}, pour ne pas payer des requêtes vouées à l'échec.`,
-    `Le job patiente et reprend de lui-même ; un seul appel d'essai teste ${d.provider} avant la reprise du trafic.`,
-    `Consultez ${statusPages[d.provider] ?? `l'état de ${d.provider}`}, ou configurez un fournisseur de secours.`,
+    `Les appels à ${d.provider} sont suspendus pendant ${f.dur(d.retryAfterMs)}${d.failures ? ` après ${f.num(d.failures)} échecs d'affilée` : ''}, pour ne pas payer des requêtes vouées à l'échec ; cet appel n'a pas été envoyé.`,
+    `Dans un pipeline, le job attend ce délai sans occuper de worker et reprend s'il lui reste des tentatives ; un seul appel d'essai vérifie alors ${d.provider} avant que le trafic ne reprenne.`,
+    `Consultez ${statusPages[d.provider] ?? `l'état de ${d.provider}`}, ou configurez un fournisseur de secours (\`fallback\`).`,
   ],
   STEP_TIMEOUT: (d, f) => [
     `Rien de ce que l'étape « ${d.step} » a écrit n'a été conservé : ses écritures ont été annulées avec elle.`,
     d.progress
       ? `Elle avait traité ${f.progress(d.progress)} en ${f.dur(d.timeoutMs)} : donnez-lui un \`timeout\` plus long ou traitez moins d'éléments par étape.`
       : `Donnez à l'étape un \`timeout\` plus long (actuellement ${f.dur(d.timeoutMs)}) ou découpez-la en étapes plus petites.`,
-    `Une relance reprend à l'étape « ${d.step} » : les étapes précédentes ne sont ni réexécutées, ni repayées.`,
+    `Une relance reprend à l'étape « ${d.step} » : les étapes précédentes ne sont ni réexécutées ni payées une seconde fois.`,
   ],
   JOB_TIMEOUT: (d, f) => [
     d.wouldWaitMs !== undefined
-      ? `Une nouvelle tentative${d.cause ? ` après ${d.cause.code}` : ''} aurait dû attendre ${f.dur(d.wouldWaitMs)}, mais il ne restait que ${f.dur(d.remainingMs)} de l'échéance de ${f.dur(d.timeoutMs)} du job : il s'arrête maintenant au lieu d'attendre.`
-      : `Le job a épuisé son échéance de ${f.dur(d.timeoutMs)}${d.step ? ` et a été arrêté pendant l'étape « ${d.step} »` : ''}${d.progress ? ` à ${f.progress(d.progress)}` : ''} ; les écritures de cette étape ont été annulées.`,
+      ? `Une nouvelle tentative${d.cause ? ` après ${d.cause.code}` : ''} aurait dû attendre ${f.dur(d.wouldWaitMs)}, mais il ne restait que ${f.dur(d.remainingMs)} sur l'échéance de ${f.dur(d.timeoutMs)} du job : le job s'arrête donc maintenant plutôt que d'attendre pour rien.`
+      : `Le job a atteint son échéance de ${f.dur(d.timeoutMs)}${d.step ? ` et a été arrêté pendant l'étape « ${d.step} »` : ''}${d.progress ? `, à ${f.progress(d.progress)}` : ''} ; les écritures de cette étape ont été annulées.`,
     `Augmentez le \`timeout\` du pipeline, ou découpez le travail en étapes plus nombreuses et plus petites.`,
     `Relancez le job : il reçoit une nouvelle échéance et reprend après la dernière étape réussie.`,
   ],
@@ -80,59 +159,70 @@ export const french: Catalogue = {
       ? `L'étape a déclaré cet échec définitif : corrigez son entrée ou son code, puis relancez le job.`
       : d.name === 'RetryAfterError'
         ? `L'étape a demandé à être relancée plus tard ; le job reprend de lui-même à ce moment-là.`
-        : `Lisez le message d'erreur et les événements de l'étape pour en trouver la cause ; le job est relancé selon sa politique de relance.`,
+        : `Lisez le message d'erreur et les événements de l'étape pour en trouver la cause ; le job sera relancé s'il lui reste des tentatives (option \`retry\` du pipeline).`,
     d.progress && `L'étape en était à ${f.progress(d.progress)} ; ses écritures ont été annulées.`,
     d.name !== 'NonRetriableError' &&
-      `Si cet échec ne peut jamais réussir en relançant, levez \`NonRetriableError\` pour que le job échoue aussitôt.`,
+      `Si une nouvelle tentative ne peut pas réussir, levez \`NonRetriableError\` : le job échouera tout de suite.`,
   ],
   QUOTA_EXCEEDED: (d, f) => [
-    `Le budget ${d.meter} (${d.period}) de ${d.scope} a ${f.num(d.balance)} disponibles (limite ${f.num(d.limit)}, consommé ${f.num(d.used)}${d.reserved ? `, réservé par des jobs en cours ${f.num(d.reserved)}` : ''}) ; ce job en demande ${f.num(d.required)}, soit ${f.num(d.deficit)} de trop.`,
+    `Il reste ${f.num(d.balance)} ${d.meter} sur le budget ${periodFr(d.period)} de ${d.scope} (limite ${f.num(d.limit)}, déjà consommé ${f.num(d.used)}${d.reserved ? `, réservé par des jobs en cours ${f.num(d.reserved)}` : ''}) ; ce job en demande ${f.num(d.required)}, soit ${f.num(d.deficit)} de trop.`,
     d.resetAt
-      ? `Le budget se réinitialise le ${d.resetAt} : relancez à ce moment-là, ou relevez sa limite.`
+      ? `Le budget repart à zéro le ${when(d.resetAt)} : relancez le job à ce moment-là, ou relevez sa limite.`
       : `Relevez la limite du budget pour continuer.`,
-    `Ou réduisez le job, ou passez le mode budget du pipeline à \`wait\` pour que les jobs attendent la réinitialisation au lieu d'échouer.`,
+    `Vous pouvez aussi réduire le job, ou régler le \`budgetMode\` du pipeline sur \`wait\` : les jobs attendront alors la remise à zéro au lieu d'échouer.`,
   ],
   INSUFFICIENT_TOKENS: (d, f) => [
-    `Solde ${f.num(d.balance)} ${d.meter}, requis ${f.num(d.required)} : il en manque ${f.num(d.deficit)}.`,
+    `Le solde est de ${f.num(d.balance)} ${d.meter} et ce job en demande ${f.num(d.required)} : il en manque ${f.num(d.deficit)}.`,
     d.refill
-      ? `Le solde se recharge de ${f.num(d.refill.amount)} toutes les ${f.dur(d.refill.everyMs)} : suffisant dans environ ${f.dur(Math.ceil(d.deficit / d.refill.amount) * d.refill.everyMs)}${d.resetAt ? ` (prochaine recharge le ${d.resetAt})` : ''}.`
-      : d.resetAt && `Le solde se réinitialise le ${d.resetAt}.`,
-    `Réduisez le job (moins d'éléments), attendez la recharge, ou passez le mode budget du pipeline à \`wait\`.`,
+      ? `Le solde augmente de ${f.num(d.refill.amount)} toutes les ${f.dur(d.refill.everyMs)} : il suffira dans ${f.dur(Math.ceil(d.deficit / d.refill.amount) * d.refill.everyMs)} environ${d.resetAt ? ` (prochaine recharge le ${when(d.resetAt)})` : ''}.`
+      : d.resetAt && `Le solde repart à zéro le ${when(d.resetAt)}.`,
+    `Réduisez le job (moins d'éléments), attendez la recharge, ou réglez le \`budgetMode\` du pipeline sur \`wait\`.`,
   ],
   JOB_TOO_EXPENSIVE: (d, f) => [
-    `Ce job est estimé à ${f.num(d.estimate)} ${d.meter}, soit ${f.num(d.excess)} de plus que le plafond de ${f.num(d.cap)} pour un job « ${d.pipeline} » ; il n'a pas été lancé et rien n'a été dépensé.`,
+    `Ce job est estimé à ${f.num(d.estimate)} ${d.meter}, soit ${f.num(d.excess)} de plus que le plafond de ${f.num(d.cap)} pour un job du pipeline « ${d.pipeline} » ; il n'a pas été lancé et rien n'a été dépensé.`,
     `Réduisez le job (moins d'éléments, filtres plus étroits), ou relevez le \`budget\` du pipeline pour ${d.meter}.`,
   ],
   BUDGET_EXCEEDED: (d, f) => [
-    `Le job a consommé ${f.num(d.used)} de son plafond de ${f.num(d.cap)} ${d.meter} et son appel suivant demandait jusqu'à ${f.num(d.requested)} ; l'appel n'a pas été fait et ${d.step ? `l'étape « ${d.step} »` : "l'étape"} a été annulée.`,
+    `Le job a déjà consommé ${f.num(d.used)} des ${f.num(d.cap)} ${d.meter} de son plafond, et l'appel suivant pouvait en demander jusqu'à ${f.num(d.requested)} : il n'a pas été fait, et ${d.step ? `l'étape « ${d.step} »` : "l'étape"} a été annulée.`,
     `Relevez le \`budget\` du pipeline pour ${d.meter}, réduisez le \`max_tokens\` des appels, ou réduisez le job ; une relance reprend à l'étape interrompue.`,
   ],
   ROLLBACK_FAILED: (d) => [
     d.cause &&
-      `Le job a échoué avec ${d.cause.code} (${d.cause.message}) et ses étapes terminées étaient en cours d'annulation.`,
-    `Une annulation (compensation) a échoué${d.step ? ` pour l'étape « ${d.step} »` : ''}${d.failures?.length ? ` : ${d.failures.map((x) => `${x.step} : ${x.message}`).join(' ; ')}` : ''}. Les effets de cette étape hors de la base peuvent subsister.`,
-    `Vérifiez et annulez ces effets à la main ; les écritures préparées avec \`ctx.write\` ont été annulées et n'ont besoin de rien.`,
+      `Le job a échoué avec ${d.cause.code} (« ${d.cause.message} ») et ses étapes terminées étaient en cours d'annulation.`,
+    `Une annulation (compensation) a échoué${d.step ? ` pour l'étape « ${d.step} »` : ''}${d.failures?.length ? ` : ${d.failures.map((x) => `${x.step} : « ${x.message} »`).join(' ; ')}` : ''}. Les effets de cette étape hors de la base peuvent subsister.`,
+    `Vérifiez ces effets et défaites-les à la main ; les écritures préparées avec \`ctx.write\` ont été annulées et n'ont rien à défaire.`,
   ],
-  VALIDATION_ERROR: (d) => [
-    `Corrigez ${d.field ? `\`${d.field}\`` : 'la valeur'} : ${d.issues[0]?.message ?? 'elle est invalide'}${d.issues.length > 1 ? ` (et ${d.issues.length - 1} autre${d.issues.length > 2 ? 's' : ''} problème${d.issues.length > 2 ? 's' : ''})` : ''}.`,
-    `Rien n'a été enregistré ; soumettez à nouveau une fois corrigé.`,
+  VALIDATION_ERROR: (d, f) => [
+    ...issueLines(d.issues, f),
+    d.issues.length > shownIssues &&
+      `Et ${f.num(d.issues.length - shownIssues)} autre${d.issues.length - shownIssues > 1 ? 's problèmes' : ' problème'} (tous figurent dans le détail de l'erreur).`,
+    `Rien n'a été enregistré : soumettez de nouveau une fois la correction faite.`,
   ],
-  NOT_FOUND: (d) => [
-    `Aucun élément « ${d.kind} » ne s'appelle « ${d.id} ».`,
-    d.known &&
-      (d.known.length
-        ? `Éléments « ${d.kind} » connus : ${d.known.join(', ')}.`
-        : `Aucun élément « ${d.kind} » n'est configuré.`),
-  ],
+  NOT_FOUND: (d) => {
+    const noun = frenchNoun(d.kind);
+    const none = noun.feminine ? 'Aucune' : 'Aucun';
+    // Ids and prefixes "match"; names are "called".
+    const verb =
+      d.kind === 'pipeline' || d.kind === 'provider' || d.kind === 'tenant'
+        ? "ne s'appelle"
+        : 'ne correspond à';
+    return [
+      `${none} ${noun.one} ${verb} « ${d.id} ».`,
+      d.known &&
+        (d.known.length
+          ? `${capitalise(noun.many)} ${noun.feminine ? 'connues' : 'connus'} : ${d.known.join(', ')}.`
+          : `${none} ${noun.one} n'est ${noun.feminine ? 'configurée' : 'configuré'}.`),
+    ];
+  },
   CONFLICT: (d) => [
-    `${d.kind} « ${d.id} » est dans l'état ${d.state ?? 'autre'}${d.allowed?.length ? ` ; cette action n'est possible que dans l'état ${d.allowed.join(' ou ')}` : ''}.`,
+    `${theNoun(d.kind)} « ${d.id} » est ${d.state ? `à l'état « ${d.state} »` : 'dans un autre état'}${d.allowed?.length ? ` : cette action n'est possible qu'à l'état ${d.allowed.map((s) => `« ${s} »`).join(' ou ')}` : ''}.`,
   ],
   IDEMPOTENCY_CONFLICT: (d) => [
     `La clé d'idempotence « ${d.key} » appartient déjà au job ${d.existingJobId}, soumis avec une autre entrée.`,
     `Utilisez une nouvelle clé pour une autre entrée, ou renvoyez l'entrée d'origine pour retrouver le job ${d.existingJobId}.`,
   ],
   CANCELLED: (d) => [
-    `Le job a été annulé${d.reason ? ` (${d.reason})` : ''}${d.step ? ` pendant l'étape « ${d.step} »` : ''} : les écritures de cette étape ont été annulées et les compensations exécutées.`,
+    `Le job a été annulé${d.reason ? ` (motif : « ${d.reason} »)` : ''}${d.step ? ` pendant l'étape « ${d.step} »` : ''} : les écritures de cette étape ont été annulées et les compensations exécutées.`,
     `Relancez le job pour le reprendre après la dernière étape réussie.`,
   ],
   LEASE_LOST: () => [
@@ -140,7 +230,7 @@ export const french: Catalogue = {
     `Vérifiez la boucle d'événements du worker et la latence de la base ; le job reprend sur le worker qui le détient désormais.`,
   ],
   STORE_LOCKED: (d) => [
-    `La base embarquée ${d.dataDir} est ouverte par un autre processus Holdfast${d.pid ? ` (pid ${d.pid}${d.host ? ` sur ${d.host}` : ''})` : ''} ; le mode embarqué n'admet qu'un processus.`,
+    `La base embarquée ${d.dataDir} est ouverte par un autre processus Holdfast${d.pid ? ` (pid ${d.pid}${d.host ? ` sur ${d.host}` : ''})` : ''} ; le mode embarqué n'accepte qu'un seul processus.`,
     `Arrêtez ce processus, ou indiquez un autre répertoire ; pour partager une base entre processus, utilisez PostgreSQL (DATABASE_URL).`,
   ],
   DATABASE_UNAVAILABLE: (d, f) => [
@@ -196,17 +286,22 @@ export const french: Catalogue = {
       : d.sqlState === '42703'
         ? `Une colonne utilisée par cette étape n'existe pas${d.column ? ` (${d.column})` : ''} : corrigez la requête ou la table, puis relancez le job.`
         : d.sqlState.startsWith('23')
-          ? `Une ligne viole une contrainte${d.constraint ? ` (${d.constraint})` : ''}${d.detail ? ` : ${d.detail}` : ''}. Corrigez les données ou la requête, puis relancez le job.`
+          ? `Une ligne viole une contrainte${d.constraint ? ` (${d.constraint})` : ''}${d.detail ? ` : « ${d.detail} »` : ''}. Corrigez les données ou la requête, puis relancez le job.`
           : d.sqlState.startsWith('42')
             ? `La requête SQL elle-même est incorrecte (SQLSTATE ${d.sqlState}) : corrigez-la, puis relancez le job.`
             : `La base a refusé le SQL de l'étape (SQLSTATE ${d.sqlState}) ; le relancer tel quel échouerait de nouveau.`,
-    d.hint && `Indication de PostgreSQL : ${d.hint}`,
+    d.hint && `Indication de PostgreSQL : « ${d.hint} »`,
     `${d.step ? `L'étape « ${d.step} »` : "L'étape"} n'a pas été relancée, et aucune de ses écritures n'a été conservée.`,
   ],
   CONFIG_INVALID: (d) => [
-    d.problemFr
-      ? `Corrigez ${d.option}${d.source ? ` dans ${d.source}` : ''} : ${d.problemFr}${d.value !== undefined ? ` (valeur reçue : ${d.value})` : ''}.`
-      : `Corrigez ${d.option}${d.source ? ` dans ${d.source}` : ''} : ${d.value !== undefined ? `la valeur ${d.value} n'est pas acceptée` : 'cette option est invalide'} (le message d'erreur précise ce qui est attendu).`,
+    // problemFr is a predicate of the option, as \`problem\` is in English: « elle doit être… ».
+    `Corrigez l'option ${d.option}${d.source ? ` (lue dans ${d.source})` : ''} : ${
+      d.problemFr
+        ? `elle ${d.problemFr}${d.value !== undefined ? ` (valeur reçue : ${d.value})` : ''}`
+        : d.value !== undefined
+          ? `sa valeur ${d.value} n'est pas acceptée`
+          : "elle n'est pas valide"
+    }.`,
     `Rien n'a été démarré ; relancez la commande une fois la correction faite (\`--help\` liste toutes les options).`,
   ],
   PORT_IN_USE: (d) => [
@@ -223,7 +318,7 @@ export const french: Catalogue = {
           : `Cette clé n'est pas valide : vérifiez qu'elle a été copiée en entier, ou créez-en une nouvelle avec \`holdfast keys create\`.`,
   ],
   FORBIDDEN: (d) => [
-    `Cette clé ne permet pas de ${d.action}${d.role ? ` (c'est une clé ${d.role === 'tenant' ? 'de locataire' : d.role === 'job' ? 'de suivi de job' : d.role})` : ''}.`,
+    `Cette clé ne permet pas de ${d.actionFr ?? `faire cette action (« ${d.action} »)`}${d.role ? ` : c'est une clé ${d.role === 'tenant' ? 'de locataire' : d.role === 'job' ? 'de suivi de job' : `de rôle « ${d.role} »`}` : ''}.`,
     `Utilisez la clé d'administration, ou une clé du locataire à qui appartient la ressource.`,
   ],
   PAYLOAD_TOO_LARGE: (d, f) => [
@@ -238,7 +333,7 @@ export const french: Catalogue = {
     `Renvoyez la requête : une autre instance, ou celle-ci une fois redémarrée, y répondra.`,
   ],
   INTERNAL: (d) => [
-    `Holdfast a rencontré une situation inattendue${d.reason ? ` (${d.reason})` : ''}.`,
+    `Holdfast a rencontré une situation inattendue${d.reason ? ` (« ${d.reason} »)` : ''}.`,
     `Signalez-la avec les événements du job ; relancer le job est sans risque.`,
   ],
 };

@@ -1,3 +1,4 @@
+import { configError } from '../errors/config-error.js';
 import { type Duration, parseDuration } from '../time/duration.js';
 import type { Period } from './account.js';
 import { defaultPricing, mergePricing, type PricingTable } from './pricing.js';
@@ -52,14 +53,17 @@ export interface ResolvedBudgets {
   readonly callHoldTtlMs: number;
 }
 
-/** Checks and resolves budget options; a bad one throws a RangeError naming it. */
+/** Checks and resolves budget options; a bad one is CONFIG_INVALID naming it. */
 export function resolveBudgets(options: BudgetOptions = {}): ResolvedBudgets {
   const accounts = (options.accounts ?? []).map((a, i) => resolveAccount(a, `budgets.accounts[${i}]`));
   const seen = new Set<string>();
   for (const a of accounts) {
     const key = `${a.scope}/${a.meter}/${a.period}`;
     if (seen.has(key))
-      throw new RangeError(`budgets.accounts: two accounts for ${a.scope} ${a.meter} per ${a.period}`);
+      throw configError('budgets.accounts', [
+        `has two accounts for ${a.scope} ${a.meter} per ${a.period}: keep one`,
+        `contient deux comptes pour ${a.scope} ${a.meter} par ${a.period} : n'en gardez qu'un`,
+      ]);
     seen.add(key);
   }
   const templates = (options.tenantTemplates ?? []).map((t, i) => {
@@ -71,7 +75,15 @@ export function resolveBudgets(options: BudgetOptions = {}): ResolvedBudgets {
   });
   const thresholds = [...(options.thresholds ?? [0.8, 1])].sort((a, b) => a - b);
   for (const t of thresholds) {
-    if (!(t > 0 && t <= 1)) throw new RangeError(`budgets.thresholds must be fractions in (0, 1], got ${t}`);
+    if (!(t > 0 && t <= 1))
+      throw configError(
+        'budgets.thresholds',
+        [
+          'must be fractions above 0 and at most 1, such as 0.8',
+          'doit contenir des fractions supérieures à 0 et au plus 1, comme 0.8',
+        ],
+        t,
+      );
   }
   return {
     accounts,
@@ -90,19 +102,33 @@ export function resolveBudgets(options: BudgetOptions = {}): ResolvedBudgets {
 function resolveAccount(options: AccountOptions, where: string): AccountSpec {
   const scope = options.scope ?? 'global';
   if (scope !== 'global' && !/^tenant:[a-zA-Z0-9][a-zA-Z0-9._:@-]{0,127}$/.test(scope)) {
-    throw new RangeError(`${where}.scope must be 'global' or 'tenant:<id>', got '${scope}'`);
+    throw configError(
+      `${where}.scope`,
+      ["must be 'global' or 'tenant:<id>'", "doit valoir 'global' ou 'tenant:<id>'"],
+      scope,
+    );
   }
   if (typeof options.meter !== 'string' || !/^[a-z0-9][a-z0-9_.:-]{0,63}$/i.test(options.meter)) {
-    throw new RangeError(
-      `${where}.meter must be a name such as 'openai:tokens' or 'usd', got '${String(options.meter)}'`,
+    throw configError(
+      `${where}.meter`,
+      ["must be a name such as 'openai:tokens' or 'usd'", "doit être un nom comme 'openai:tokens' ou 'usd'"],
+      options.meter,
     );
   }
   const period = options.period;
   if (typeof period === 'object' && period !== null) {
     const everyMs = parseDuration(period.every, `${where}.period.every`);
-    if (!(period.capacity > 0)) throw new RangeError(`${where}.period.capacity must be positive`);
-    if (!(period.refill > 0)) throw new RangeError(`${where}.period.refill must be positive`);
-    if (everyMs <= 0) throw new RangeError(`${where}.period.every must be positive`);
+    const positive = (field: string, value: unknown) => {
+      if (!(typeof value === 'number' && value > 0 && Number.isFinite(value)))
+        throw configError(
+          `${where}.period.${field}`,
+          ['must be a number above 0', 'doit être un nombre strictement positif'],
+          value,
+        );
+    };
+    positive('capacity', period.capacity);
+    positive('refill', period.refill);
+    positive('every', everyMs);
     return {
       scope,
       meter: options.meter,
@@ -113,10 +139,21 @@ function resolveAccount(options: AccountOptions, where: string): AccountSpec {
     };
   }
   if (period !== 'day' && period !== 'month' && period !== 'none') {
-    throw new RangeError(`${where}.period must be 'day', 'month', 'none' or { refill, every, capacity }`);
+    throw configError(
+      `${where}.period`,
+      [
+        "must be 'day', 'month', 'none' or { refill, every, capacity }",
+        "doit valoir 'day', 'month', 'none' ou { refill, every, capacity }",
+      ],
+      period,
+    );
   }
   if (!(typeof options.limit === 'number' && options.limit >= 0 && Number.isFinite(options.limit))) {
-    throw new RangeError(`${where}.limit must be a non-negative number`);
+    throw configError(
+      `${where}.limit`,
+      ['must be a number of 0 or more', 'doit être un nombre positif ou nul'],
+      options.limit,
+    );
   }
   return {
     scope,

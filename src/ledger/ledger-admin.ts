@@ -17,7 +17,8 @@ export async function creditAccount(
   now: number,
   target: { scope: string; meter: string; period?: string; amount: number },
 ): Promise<AccountStatus> {
-  if (!(target.amount > 0)) throw invalid('amount', 'must be positive');
+  if (!(target.amount > 0))
+    throw invalid('amount', 'must be positive', 'le montant doit être strictement positif');
   return changeAccount(store, budgets, now, target, 'credit', (account) =>
     account.period === 'refill'
       ? { ...account, balance: (account.balance ?? 0) + target.amount }
@@ -32,7 +33,8 @@ export async function setAccountLimit(
   now: number,
   target: { scope: string; meter: string; period?: string; limit: number },
 ): Promise<AccountStatus> {
-  if (!(target.limit >= 0)) throw invalid('limit', 'must be zero or more');
+  if (!(target.limit >= 0))
+    throw invalid('limit', 'must be zero or more', 'la limite doit être positive ou nulle');
   return changeAccount(store, budgets, now, target, 'limit', (account) => ({
     ...account,
     limit: target.limit,
@@ -63,8 +65,8 @@ async function changeAccount(
   });
 }
 
-function invalid(field: string, message: string) {
-  return holdfastError('VALIDATION_ERROR', { field, issues: [{ path: field, message }] });
+function invalid(field: string, message: string, messageFr: string) {
+  return holdfastError('VALIDATION_ERROR', { field, issues: [{ path: field, message, messageFr }] });
 }
 
 export interface ResetPlan {
@@ -160,6 +162,7 @@ function pick(ws: WorkingSet, target: { scope: string; meter: string; period?: s
         {
           path: 'period',
           message: `${target.scope} has ${matches.length} ${target.meter} accounts: say which period (${matches.map((m) => m.period).join(', ')})`,
+          messageFr: `${target.scope} a ${matches.length} comptes ${target.meter} : précisez la période (${matches.map((m) => m.period).join(', ')})`,
         },
       ],
     });

@@ -23,7 +23,11 @@ describe('a provider call retries', () => {
   it('waits the backoff after a 5xx, and stops at the attempt limit', () => {
     expect(decideCallRetry(input({ attempt: 1 }))).toEqual({ kind: 'wait', ms: 500 });
     expect(decideCallRetry(input({ attempt: 2 }))).toEqual({ kind: 'wait', ms: 1000 });
-    expect(decideCallRetry(input({ attempt: 4 }))).toEqual({ kind: 'fail', error: server });
+    const last = decideCallRetry(input({ attempt: 4 }));
+    expect(last).toMatchObject({
+      kind: 'fail',
+      error: { code: 'PROVIDER_ERROR', details: { attempts: 4, maxAttempts: 4, decision: 'attempts-used' } },
+    });
   });
 
   it('waits exactly what the provider asks, when it fits the deadline', () => {
@@ -60,7 +64,56 @@ describe('a provider call retries', () => {
 
   it('never retries what cannot succeed, nor a backoff past the deadline', () => {
     const rejected = holdfastError('PROVIDER_REJECTED', { provider: 'openai', status: 400 });
-    expect(decideCallRetry(input({ error: rejected }))).toEqual({ kind: 'fail', error: rejected });
-    expect(decideCallRetry(input({ remainingMs: 400 }))).toEqual({ kind: 'fail', error: server });
+    expect(decideCallRetry(input({ error: rejected }))).toMatchObject({
+      kind: 'fail',
+      error: {
+        code: 'PROVIDER_REJECTED',
+        retryable: false,
+        details: { attempts: 1, decision: 'not-retryable' },
+      },
+    });
+    expect(decideCallRetry(input({ remainingMs: 400 }))).toMatchObject({
+      kind: 'fail',
+      error: {
+        code: 'PROVIDER_ERROR',
+        details: { decision: 'beyond-deadline', waitMs: 500, remainingMs: 400 },
+      },
+    });
+  });
+
+  it('writes its decision into the error, and the recommendations from it', () => {
+    const refused = holdfastError(
+      'PROVIDER_UNREACHABLE',
+      { provider: 'keepa', host: 'api.keepa.com', errno: 'ECONNREFUSED' },
+      { retryable: true },
+    );
+    const once = decideCallRetry(input({ error: refused, maxAttempts: 1 }));
+    expect(once.kind).toBe('fail');
+    if (once.kind !== 'fail') return;
+    expect(once.error.details).toMatchObject({ decision: 'attempts-used', attempts: 1, maxAttempts: 1 });
+    const en = once.error.recommendations('en').join('\n');
+    expect(en).not.toMatch(/retried automatically|are retried/);
+    expect(en).toContain('It was not retried: this provider allows a single attempt per call');
+    expect(once.error.recommendations('fr').join('\n')).toContain("Il n'a pas été retenté");
+
+    const unresolved = holdfastError(
+      'PROVIDER_UNREACHABLE',
+      { provider: 'openai', host: 'api.opnai.com', errno: 'ENOTFOUND' },
+      { retryable: false },
+    );
+    const typo = decideCallRetry(input({ error: unresolved }));
+    expect(typo.kind === 'fail' && typo.error.recommendations('en')).toEqual([
+      "The host name api.opnai.com does not resolve: check the provider's base URL for a typo, and DNS.",
+      'It was not retried: sent again unchanged, it would fail the same way.',
+    ]);
+
+    const exhausted = decideCallRetry(input({ error: refused, attempt: 3, maxAttempts: 3 }));
+    expect(exhausted.kind === 'fail' && exhausted.error.recommendations('en')[1]).toBe(
+      'All 3 attempts of the call failed (`retry.attempts` is 3).',
+    );
+    const handedBack = decideCallRetry(input({ error: limited(120_000) }));
+    expect(handedBack.kind === 'fail' && handedBack.error.recommendations('en')[1]).toContain(
+      'The call stopped instead of waiting 2 min inside it',
+    );
   });
 });

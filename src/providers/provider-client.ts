@@ -10,8 +10,9 @@ import { withHint } from './adapters/http.js';
 import { attemptSignal } from './attempt-signal.js';
 import type { BudgetGate, BudgetHold } from './budget-gate.js';
 import { CallBudget } from './call-budget.js';
-import { decideCallRetry } from './call-retry.js';
+import { decideCallRetry, noteDecision } from './call-retry.js';
 import { flattenHeaders } from './flatten-headers.js';
+import { joinPath } from './join-path.js';
 import { networkError } from './network-error.js';
 import type { ProviderConfig } from './provider-config.js';
 import type {
@@ -188,9 +189,17 @@ export class ProviderClient {
   async stream(request: ProviderRequest, options: CallOptions = {}): Promise<ProviderStream> {
     let call = this.#adapter.prepare(request, this.config);
     if (!call.stream)
-      throw new RangeError(
-        `${this.name}: stream() needs a streaming request (body.stream: true, or :streamGenerateContent)`,
-      );
+      throw holdfastError('VALIDATION_ERROR', {
+        subject: `${this.name} stream request`,
+        field: 'body.stream',
+        issues: [
+          {
+            path: 'body.stream',
+            message: 'stream() needs a streaming request (body.stream: true, or :streamGenerateContent)',
+            messageFr: 'stream() demande une requête en flux (body.stream: true, ou :streamGenerateContent)',
+          },
+        ],
+      });
     const budget = new CallBudget(this.config, this.#adapter, this.#gate, options.budget ?? {});
     call = await budget.capped(call);
     try {
@@ -202,7 +211,7 @@ export class ProviderClient {
         async (attemptCall, signal, hold) => {
           const response = await this.#pool.request({
             method: attemptCall.method as 'POST',
-            path: this.#basePath + attemptCall.path,
+            path: joinPath(this.#basePath, attemptCall.path),
             headers: attemptCall.headers,
             body: attemptCall.body,
             signal,
@@ -370,12 +379,13 @@ export class ProviderClient {
         if (deadlineHit) this.breaker!.cancel(admission);
         else this.breaker!.record(providerAnswered ? 'success' : 'failure', error.message);
       }
+      const remainingMs = () =>
+        options.deadline === undefined ? Number.POSITIVE_INFINITY : options.deadline - this.#clock.now();
       const next = decideCallRetry({
         error,
         attempt,
         maxAttempts: this.config.attempts,
-        remainingMs:
-          options.deadline === undefined ? Number.POSITIVE_INFINITY : options.deadline - this.#clock.now(),
+        remainingMs: remainingMs(),
         maxInlineWaitMs: this.config.maxInlineWaitMs,
         backoff: this.config.backoff,
         previousDelayMs: previousDelay,
@@ -388,7 +398,15 @@ export class ProviderClient {
         status: outcome?.answer.status,
         durationMs: this.#clock.now() - started,
         outcome: next.kind === 'wait' ? 'retry' : 'error',
-        error: next.kind === 'fail' ? next.error : error,
+        error:
+          next.kind === 'fail'
+            ? next.error
+            : noteDecision(
+                error,
+                { attempt, maxAttempts: this.config.attempts, remainingMs: remainingMs() },
+                'retrying',
+                next.ms,
+              ),
         retryInMs: next.kind === 'wait' ? next.ms : undefined,
       });
       if (next.kind === 'fail') throw next.error;
@@ -454,7 +472,7 @@ export class ProviderClient {
   async #send(call: PreparedCall, signal: AbortSignal): Promise<Answer> {
     const response = await this.#pool.request({
       method: call.method as 'POST',
-      path: this.#basePath + call.path,
+      path: joinPath(this.#basePath, call.path),
       headers: call.headers,
       body: call.body,
       signal,
@@ -508,6 +526,7 @@ export class ProviderClient {
             provider: this.name,
             operation: call.operation,
             providerMessage: `local limit: ${error.limit} calls running and ${error.queued} waiting (bulkhead)`,
+            bulkhead: { concurrency: error.limit, queued: error.queued },
           },
           { message: `Too many concurrent calls to ${this.name}: bulkhead of ${error.limit} full` },
         );

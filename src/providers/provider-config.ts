@@ -1,6 +1,8 @@
+import { configError } from '../errors/config-error.js';
 import { type BackoffOptions, type BackoffPolicy, backoffPolicy } from '../resilience/backoff.js';
 import type { BreakerPolicy } from '../resilience/circuit-breaker.js';
 import { type Duration, parseDuration } from '../time/duration.js';
+import { type Environment, providerEnvironment, readEnvironment } from './provider-env.js';
 import type { ProviderKind, ProviderRequest } from './provider-types.js';
 
 /** What the generic `http` adapter's extractors see of an answer. */
@@ -13,8 +15,18 @@ export interface HttpAnswer {
 /** How a provider is configured (`providers: { openai: { kind: 'openai', apiKey, … } }`). */
 export interface ProviderOptions {
   readonly kind: ProviderKind;
-  /** Base URL; defaults to the provider's public API for openai, anthropic and gemini. */
+  /**
+   * Base URL. Default: the variable the official SDK reads (OPENAI_BASE_URL, ANTHROPIC_BASE_URL,
+   * GOOGLE_GEMINI_BASE_URL), else the provider's public API. A base URL that ends with the API
+   * version (`http://127.0.0.1:9090/v1`, as OPENAI_BASE_URL is written) is joined to request
+   * paths that start with it (`/v1/chat/completions`) without doubling it.
+   */
   readonly baseUrl?: string;
+  /**
+   * API key. Default: the variable the official SDK reads (OPENAI_API_KEY, ANTHROPIC_API_KEY,
+   * GOOGLE_API_KEY or GEMINI_API_KEY). openai, anthropic and gemini need one, as does an `http`
+   * provider with `auth`: without it the provider is refused at construction (CONFIG_INVALID).
+   */
   readonly apiKey?: string;
   /** Extra headers on every call (OpenAI-Organization, anthropic-beta…). */
   readonly headers?: Readonly<Record<string, string>>;
@@ -74,6 +86,8 @@ export interface ProviderConfig {
   readonly kind: ProviderKind;
   readonly baseUrl: string;
   readonly apiKey: string | undefined;
+  /** Where the base URL and key came from: 'options', a variable's name, or 'default'. */
+  readonly sources: { readonly baseUrl: string; readonly apiKey: string | undefined };
   readonly headers: Readonly<Record<string, string>>;
   readonly connectTimeoutMs: number;
   readonly headersTimeoutMs: number;
@@ -112,60 +126,138 @@ export const providerDefaults = {
   connections: 64,
 } as const;
 
-/** Checks and resolves a provider's options; a bad one throws a RangeError naming it. */
-export function resolveProviderConfig(name: string, options: ProviderOptions): ProviderConfig {
+/**
+ * Checks and resolves a provider's options; a bad one is CONFIG_INVALID naming it. The base URL
+ * and key fall back to the environment variables of the official SDKs (`env`, default
+ * process.env); options given in code win.
+ */
+export function resolveProviderConfig(
+  name: string,
+  options: ProviderOptions,
+  env: Environment = process.env,
+): ProviderConfig {
   const where = `providers.${name}`;
   if (!/^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/.test(name))
-    throw new RangeError(`provider name '${name}' must be letters, digits, '_' or '-'`);
+    throw configError(
+      where,
+      [
+        "has an invalid name: use up to 64 letters, digits, '_' or '-', starting with a letter",
+        "a un nom invalide : utilisez jusqu'à 64 lettres, chiffres, '_' ou '-', en commençant par une lettre",
+      ],
+      name,
+    );
   const kinds: ProviderKind[] = ['openai', 'anthropic', 'gemini', 'http'];
-  if (!kinds.includes(options.kind))
-    throw new RangeError(`${where}.kind must be one of ${kinds.join(', ')}, got '${String(options.kind)}'`);
-  const baseUrl = options.baseUrl ?? (options.kind === 'http' ? undefined : publicBaseUrls[options.kind]);
-  if (baseUrl === undefined) throw new RangeError(`${where}.baseUrl is required for kind 'http'`);
+  if (!kinds.includes(options?.kind))
+    throw configError(
+      `${where}.kind`,
+      [`must be one of ${kinds.join(', ')}`, `doit valoir ${kinds.join(', ')}`],
+      options?.kind,
+    );
+  const variables = providerEnvironment[options.kind];
+  const envBase = readEnvironment(env, variables.baseUrl);
+  const base =
+    options.baseUrl !== undefined
+      ? { value: options.baseUrl, source: 'options' }
+      : envBase
+        ? { value: envBase.value, source: envBase.variable }
+        : options.kind === 'http'
+          ? undefined
+          : { value: publicBaseUrls[options.kind], source: 'default' };
+  if (base === undefined)
+    throw configError(`${where}.baseUrl`, [
+      "is required for kind 'http'",
+      "est obligatoire pour le type 'http'",
+    ]);
+  let parsed: URL | undefined;
   try {
-    new URL(baseUrl);
+    parsed = new URL(base.value);
   } catch {
-    throw new RangeError(`${where}.baseUrl must be an absolute URL, got '${baseUrl}'`);
+    parsed = undefined;
   }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
+    throw configError(
+      `${where}.baseUrl`,
+      [
+        'must be an absolute http(s) URL such as https://api.openai.com/v1',
+        'doit être une URL http(s) absolue comme https://api.openai.com/v1',
+      ],
+      base.value,
+      base.source === 'options' ? undefined : base.source,
+    );
   const ms = (value: Duration | undefined, fallback: number, field: string) =>
     value === undefined ? fallback : parseDuration(value, `${where}.${field}`);
+  const whole = (field: string, value: number | undefined, min: number, max: number) => {
+    if (value !== undefined && !(Number.isInteger(value) && value >= min && value <= max))
+      throw configError(
+        `${where}.${field}`,
+        max === Number.MAX_SAFE_INTEGER
+          ? [
+              `must be a whole number of ${min} or more`,
+              `doit être un nombre entier supérieur ou égal à ${min}`,
+            ]
+          : [`must be a whole number from ${min} to ${max}`, `doit être un nombre entier de ${min} à ${max}`],
+        value,
+      );
+  };
+  const many = Number.MAX_SAFE_INTEGER;
   const attempts = options.retry?.attempts ?? providerDefaults.attempts;
-  if (!Number.isInteger(attempts) || attempts < 1 || attempts > 20) {
-    throw new RangeError(`${where}.retry.attempts must be a whole number from 1 to 20, got ${attempts}`);
-  }
+  whole('retry.attempts', attempts, 1, 20);
   const halfOpen = (b: { halfOpenAfter?: Duration }) =>
     ms(b.halfOpenAfter, providerDefaults.halfOpenAfterMs, 'breaker.halfOpenAfter');
   let breaker: BreakerPolicy | undefined;
   if (options.breaker === false) breaker = undefined;
   else if (options.breaker && 'failureRate' in options.breaker) {
+    const rate = options.breaker.failureRate;
+    if (!(typeof rate === 'number' && rate > 0 && rate <= 1))
+      throw configError(
+        `${where}.breaker.failureRate`,
+        [
+          'must be a fraction above 0 and at most 1, such as 0.5',
+          'doit être une fraction supérieure à 0 et au plus 1, comme 0.5',
+        ],
+        rate,
+      );
+    whole('breaker.minimumCalls', options.breaker.minimumCalls, 1, many);
     breaker = {
       kind: 'rate',
-      threshold: options.breaker.failureRate,
+      threshold: rate,
       minimumCalls: options.breaker.minimumCalls ?? 10,
       windowMs: ms(options.breaker.window, 60_000, 'breaker.window'),
       halfOpenAfterMs: halfOpen(options.breaker),
     };
   } else {
+    whole('breaker.failures', options.breaker?.failures, 1, many);
     breaker = {
       kind: 'consecutive',
       threshold: options.breaker?.failures ?? providerDefaults.breakerFailures,
       halfOpenAfterMs: halfOpen(options.breaker ?? {}),
     };
   }
-  if (
-    options.bulkhead &&
-    !(Number.isInteger(options.bulkhead.concurrency) && options.bulkhead.concurrency >= 1)
-  ) {
-    throw new RangeError(`${where}.bulkhead.concurrency must be a whole number ≥ 1`);
+  whole(
+    'bulkhead.concurrency',
+    options.bulkhead ? (options.bulkhead.concurrency ?? Number.NaN) : undefined,
+    1,
+    many,
+  );
+  whole('bulkhead.queue', options.bulkhead?.queue, 0, many);
+  whole('maxResponseBytes', options.maxResponseBytes, 1, many);
+  whole('connections', options.connections, 1, 10_000);
+  if (options.cache) whole('cache.max', options.cache.max, 1, many);
+  for (const field of ['usage', 'cost', 'balance', 'retryAfter'] as const) {
+    if (options[field] !== undefined && typeof options[field] !== 'function')
+      throw configError(
+        `${where}.${field}`,
+        ['must be a function of the answer', 'doit être une fonction de la réponse'],
+        options[field],
+      );
   }
-  if (options.kind === 'http' && options.usage !== undefined && typeof options.usage !== 'function') {
-    throw new RangeError(`${where}.usage must be a function (answer) => ({ meter: amount })`);
-  }
+  const apiKey = resolveApiKey(where, options, env);
   return {
     name,
     kind: options.kind,
-    baseUrl: baseUrl.replace(/\/+$/, ''),
-    apiKey: options.apiKey,
+    baseUrl: base.value.replace(/\/+$/, ''),
+    apiKey: apiKey?.value,
+    sources: { baseUrl: base.source, apiKey: apiKey?.source },
     headers: options.headers ?? {},
     connectTimeoutMs: ms(options.timeouts?.connect, providerDefaults.connectTimeoutMs, 'timeouts.connect'),
     headersTimeoutMs: ms(options.timeouts?.headers, providerDefaults.headersTimeoutMs, 'timeouts.headers'),
@@ -194,4 +286,43 @@ export function resolveProviderConfig(name: string, options: ProviderOptions): P
     meter: options.meter ?? `${name}:tokens`,
     options,
   };
+}
+
+/**
+ * The key: the option, else the SDK's variable. The paid APIs always need one, an `http`
+ * provider when it says where the key goes (`auth`); a missing one is refused now, rather than
+ * as a 401 on the first paid call.
+ */
+function resolveApiKey(
+  where: string,
+  options: ProviderOptions,
+  env: Environment,
+): { value: string; source: string } | undefined {
+  const variables = providerEnvironment[options.kind].apiKey;
+  if (options.apiKey !== undefined && typeof options.apiKey !== 'string')
+    throw configError(
+      `${where}.apiKey`,
+      ['must be a string', 'doit être une chaîne de caractères'],
+      options.apiKey,
+    );
+  const fromEnv = options.apiKey === undefined ? readEnvironment(env, variables) : undefined;
+  const key = options.apiKey?.trim()
+    ? { value: options.apiKey, source: 'options' }
+    : fromEnv
+      ? { value: fromEnv.value, source: fromEnv.variable }
+      : undefined;
+  const needed = options.kind !== 'http' || options.auth !== undefined;
+  if (key === undefined && needed) {
+    const orVariable = variables.length > 0 ? `, or set ${variables.join(' or ')}` : '';
+    const orVariableFr = variables.length > 0 ? `, ou définissez ${variables.join(' ou ')}` : '';
+    throw configError(
+      `${where}.apiKey`,
+      [
+        `is missing: ${options.kind} needs an API key; pass \`apiKey\`${orVariable}`,
+        `est absente : ${options.kind} demande une clé d'API ; passez \`apiKey\`${orVariableFr}`,
+      ],
+      options.apiKey === '' ? '' : undefined,
+    );
+  }
+  return key;
 }

@@ -1,3 +1,4 @@
+import { configError } from '../errors/config-error.js';
 import type { BreakerEvent } from '../resilience/circuit-breaker.js';
 import type { Clock } from '../time/clock.js';
 import type { Adapter } from './adapter.js';
@@ -8,6 +9,7 @@ import { openaiAdapter } from './adapters/openai.js';
 import type { BudgetGate } from './budget-gate.js';
 import { ProviderClient } from './provider-client.js';
 import { type ProviderOptions, resolveProviderConfig } from './provider-config.js';
+import type { Environment } from './provider-env.js';
 import type { ProviderKind } from './provider-types.js';
 
 const adapters: Record<ProviderKind, Adapter> = {
@@ -22,32 +24,50 @@ export interface ProviderRegistryOptions {
   readonly gate?: BudgetGate;
   readonly random?: () => number;
   readonly onBreakerEvent?: (provider: string, event: BreakerEvent) => void;
+  /** Where the SDKs' variables (OPENAI_BASE_URL, OPENAI_API_KEY…) are read (default process.env). */
+  readonly env?: Environment;
 }
 
 /**
  * Creates one guarded client per configured provider. Options are checked at once (a bad one is
- * a RangeError naming it); a fallback must name another provider of the same kind.
+ * CONFIG_INVALID naming it, a missing key included); a fallback must name another provider of the
+ * same kind.
  */
 export function createProviders(
   providers: Readonly<Record<string, ProviderOptions>>,
   options: ProviderRegistryOptions = {},
 ): Map<string, ProviderClient> {
-  const configs = Object.entries(providers).map(([name, o]) => resolveProviderConfig(name, o));
+  const configs = Object.entries(providers).map(([name, o]) => resolveProviderConfig(name, o, options.env));
   const clients = new Map<string, ProviderClient>();
   for (const config of configs) {
     if (config.fallback !== undefined) {
       const target = configs.find((c) => c.name === config.fallback);
+      const option = `providers.${config.name}.fallback`;
+      const known = configs.map((c) => c.name).join(', ');
       if (!target)
-        throw new RangeError(
-          `providers.${config.name}.fallback names '${config.fallback}', which is not configured`,
+        throw configError(
+          option,
+          [
+            `names a provider that is not configured (configured: ${known})`,
+            `désigne un fournisseur qui n'est pas configuré (configurés : ${known})`,
+          ],
+          config.fallback,
         );
-      if (target.kind !== config.kind) {
-        throw new RangeError(
-          `providers.${config.name}.fallback must be of the same kind ('${config.kind}'), '${target.name}' is '${target.kind}'`,
+      if (target.kind !== config.kind)
+        throw configError(
+          option,
+          [
+            `must name a provider of the same kind ('${config.kind}'); '${target.name}' is '${target.kind}'`,
+            `doit désigner un fournisseur du même type ('${config.kind}') ; '${target.name}' est de type '${target.kind}'`,
+          ],
+          config.fallback,
         );
-      }
       if (target.name === config.name)
-        throw new RangeError(`providers.${config.name}.fallback cannot be itself`);
+        throw configError(
+          option,
+          ['cannot name the provider itself', 'ne peut pas désigner le fournisseur lui-même'],
+          config.fallback,
+        );
     }
     clients.set(
       config.name,

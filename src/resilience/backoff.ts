@@ -1,3 +1,4 @@
+import { configError } from '../errors/config-error.js';
 import { type Duration, parseDuration } from '../time/duration.js';
 
 export type Jitter = 'decorrelated' | 'none';
@@ -27,7 +28,7 @@ export const backoffDefaults = {
   jitter: 'decorrelated',
 } as const satisfies BackoffPolicy;
 
-/** Resolves and checks backoff options; a bad value throws a RangeError naming it. */
+/** Resolves and checks backoff options; a bad value is CONFIG_INVALID naming it. */
 export function backoffPolicy(options: BackoffOptions = {}, name = 'backoff'): BackoffPolicy {
   const initialMs =
     options.initial === undefined
@@ -37,11 +38,26 @@ export function backoffPolicy(options: BackoffOptions = {}, name = 'backoff'): B
   const factor = options.factor ?? backoffDefaults.factor;
   const jitter = options.jitter ?? backoffDefaults.jitter;
   if (!(factor >= 1) || !Number.isFinite(factor))
-    throw new RangeError(`${name}.factor must be a number ≥ 1, got ${factor}`);
+    throw configError(
+      `${name}.factor`,
+      ['must be a number of 1 or more', 'doit être un nombre supérieur ou égal à 1'],
+      factor,
+    );
   if (maxMs < initialMs)
-    throw new RangeError(`${name}.max (${maxMs} ms) must not be below ${name}.initial (${initialMs} ms)`);
+    throw configError(
+      `${name}.max`,
+      [
+        `must not be below ${name}.initial (${initialMs} ms)`,
+        `ne doit pas être inférieur à ${name}.initial (${initialMs} ms)`,
+      ],
+      options.max,
+    );
   if (jitter !== 'decorrelated' && jitter !== 'none') {
-    throw new RangeError(`${name}.jitter must be 'decorrelated' or 'none', got '${String(jitter)}'`);
+    throw configError(
+      `${name}.jitter`,
+      ["must be 'decorrelated' or 'none'", "doit valoir 'decorrelated' ou 'none'"],
+      jitter,
+    );
   }
   return { initialMs, factor, maxMs, jitter };
 }

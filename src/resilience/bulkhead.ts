@@ -1,3 +1,4 @@
+import { configError } from '../errors/config-error.js';
 import { abortReason } from '../time/sleep.js';
 
 export class BulkheadFull extends Error {
@@ -24,9 +25,17 @@ export class Bulkhead {
     readonly queue: number,
   ) {
     if (!Number.isInteger(limit) || limit < 1)
-      throw new RangeError(`bulkhead limit must be a whole number ≥ 1, got ${limit}`);
+      throw configError(
+        'bulkhead.concurrency',
+        ['must be a whole number of 1 or more', 'doit être un nombre entier supérieur ou égal à 1'],
+        limit,
+      );
     if (!Number.isInteger(queue) || queue < 0)
-      throw new RangeError(`bulkhead queue must be a whole number ≥ 0, got ${queue}`);
+      throw configError(
+        'bulkhead.queue',
+        ['must be a whole number of 0 or more', 'doit être un nombre entier positif ou nul'],
+        queue,
+      );
   }
 
   get running(): number {

@@ -1,3 +1,4 @@
+import { configError } from '../errors/config-error.js';
 import type { Clock } from '../time/clock.js';
 
 /** When to open: after N failures in a row, or when the failure rate over a window is too high. */
@@ -55,10 +56,21 @@ export class CircuitBreaker {
     private readonly onEvent: (event: BreakerEvent) => void = () => {},
   ) {
     if (policy.kind === 'consecutive' && !(Number.isInteger(policy.threshold) && policy.threshold >= 1)) {
-      throw new RangeError(`breaker threshold must be a whole number ≥ 1, got ${policy.threshold}`);
+      throw configError(
+        'breaker.failures',
+        ['must be a whole number of 1 or more', 'doit être un nombre entier supérieur ou égal à 1'],
+        policy.threshold,
+      );
     }
     if (policy.kind === 'rate' && !(policy.threshold > 0 && policy.threshold <= 1)) {
-      throw new RangeError(`breaker failure rate must be in (0, 1], got ${policy.threshold}`);
+      throw configError(
+        'breaker.failureRate',
+        [
+          'must be a fraction above 0 and at most 1, such as 0.5',
+          'doit être une fraction supérieure à 0 et au plus 1, comme 0.5',
+        ],
+        policy.threshold,
+      );
     }
   }
 

@@ -1,4 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { configError } from '../errors/config-error.js';
 import type { ProviderRequest, ProviderResponse, ProviderStream } from '../providers/provider-types.js';
 import { type BackoffOptions, type BackoffPolicy, backoffPolicy } from '../resilience/backoff.js';
 import type { Sql } from '../store/store.js';
@@ -145,21 +146,30 @@ export type PipelineOutput<P> = P extends Pipeline<infer _I, infer O, infer _In>
 
 export const pipelineDefaults = { timeoutMs: 3_600_000, attempts: 3 } as const;
 
-/** Declares a pipeline. Options are checked now: a bad one throws a RangeError naming it. */
+/** Declares a pipeline. Options are checked now: a bad one is CONFIG_INVALID naming it. */
 export function definePipeline<I = unknown, O = unknown, In = I>(
   options: PipelineOptions<I, O, In>,
 ): Pipeline<I, O, In> {
   const { name } = options;
   if (typeof name !== 'string' || !/^[a-zA-Z0-9][a-zA-Z0-9._:-]{0,99}$/.test(name)) {
-    throw new RangeError(
-      `pipeline name must be 1–100 letters, digits, '.', '_', ':' or '-', got '${String(name)}'`,
+    throw configError(
+      'pipeline.name',
+      [
+        "must be 1 to 100 letters, digits, '.', '_', ':' or '-', starting with a letter or digit",
+        "doit compter de 1 à 100 lettres, chiffres, '.', '_', ':' ou '-', en commençant par une lettre ou un chiffre",
+      ],
+      name,
     );
   }
-  if (typeof options.run !== 'function') throw new RangeError(`pipeline '${name}': run must be a function`);
+  const where = `pipelines.${name}`;
+  if (typeof options.run !== 'function')
+    throw configError(`${where}.run`, ['must be a function', 'doit être une fonction'], options.run);
   const attempts = options.retry?.attempts ?? pipelineDefaults.attempts;
   if (!Number.isInteger(attempts) || attempts < 1 || attempts > 1000) {
-    throw new RangeError(
-      `pipeline '${name}': retry.attempts must be an integer from 1 to 1000, got ${attempts}`,
+    throw configError(
+      `${where}.retry.attempts`,
+      ['must be a whole number from 1 to 1000', 'doit être un nombre entier de 1 à 1 000'],
+      attempts,
     );
   }
   const timeoutMs =
@@ -167,28 +177,45 @@ export function definePipeline<I = unknown, O = unknown, In = I>(
       ? undefined
       : options.timeout === undefined
         ? pipelineDefaults.timeoutMs
-        : parseDuration(options.timeout, `pipeline '${name}': timeout`);
+        : parseDuration(options.timeout, `${where}.timeout`);
   if (timeoutMs !== undefined && timeoutMs < 1)
-    throw new RangeError(`pipeline '${name}': timeout must be positive`);
+    throw configError(
+      `${where}.timeout`,
+      [
+        'must be longer than 0, or false for no deadline',
+        'doit être supérieur à 0, ou false pour aucune échéance',
+      ],
+      options.timeout,
+    );
   const budgetMode = options.budgetMode ?? 'fail';
   if (budgetMode !== 'fail' && budgetMode !== 'wait') {
-    throw new RangeError(
-      `pipeline '${name}': budgetMode must be 'fail' or 'wait', got '${String(budgetMode)}'`,
+    throw configError(
+      `${where}.budgetMode`,
+      ["must be 'fail' or 'wait'", "doit valoir 'fail' ou 'wait'"],
+      budgetMode,
     );
   }
   for (const [meter, cap] of Object.entries(options.budget ?? {})) {
     if (!(cap >= 0) || !Number.isFinite(cap))
-      throw new RangeError(`pipeline '${name}': budget['${meter}'] must be a non-negative number`);
+      throw configError(
+        `${where}.budget['${meter}']`,
+        ['must be a number of 0 or more', 'doit être un nombre positif ou nul'],
+        cap,
+      );
   }
   if (options.steps !== undefined) {
-    if (new Set(options.steps).size !== options.steps.length)
-      throw new RangeError(`pipeline '${name}': steps has duplicates`);
+    const duplicate = options.steps.find((step, i) => options.steps!.indexOf(step) !== i);
+    if (duplicate !== undefined)
+      throw configError(`${where}.steps`, [
+        `names step '${duplicate}' twice: step names are unique in a job`,
+        `nomme deux fois l'étape « ${duplicate} » : les noms d'étapes sont uniques dans un job`,
+      ]);
   }
   return Object.freeze({
     name,
     inputSchema: options.input,
     timeoutMs,
-    retry: { attempts, backoff: backoffPolicy(options.retry?.backoff, `pipeline '${name}': retry.backoff`) },
+    retry: { attempts, backoff: backoffPolicy(options.retry?.backoff, `${where}.retry.backoff`) },
     estimate: options.estimate,
     budget: options.budget,
     budgetMode,

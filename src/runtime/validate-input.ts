@@ -1,5 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { holdfastError } from '../errors/holdfast-error.js';
+import { toValidationIssue } from '../errors/validation-issue.js';
 
 /**
  * Checks a job's input with the pipeline's Standard Schema validator (zod, valibot, arktype…) and
@@ -16,21 +17,12 @@ export async function validateInput<I>(
   }
   const result = await schema['~standard'].validate(value);
   if (result.issues) {
-    const issues = result.issues.map((issue) => ({ path: issuePath(issue.path), message: issue.message }));
+    // Each issue keeps its description (zod's code, bounds, format…) so it can be written in French.
+    const issues = result.issues.map((issue) => toValidationIssue(issue, value));
     throw holdfastError('VALIDATION_ERROR', { field: issues[0]?.path ?? '', issues, subject: 'input' });
   }
   assertJson(result.value);
   return result.value;
-}
-
-function issuePath(path: StandardSchemaV1.Issue['path']): string {
-  if (!path) return '';
-  return path
-    .map((segment) =>
-      typeof segment === 'object' && segment !== null && 'key' in segment ? segment.key : segment,
-    )
-    .map(String)
-    .join('.');
 }
 
 /** Inputs are stored as JSON: refuse what would not survive the trip (BigInt, cycles, functions). */
@@ -41,15 +33,35 @@ function assertJson(value: unknown): void {
   } catch (error) {
     throw holdfastError('VALIDATION_ERROR', {
       field: '',
-      issues: [{ path: '', message: `cannot be stored as JSON: ${(error as Error).message}` }],
+      issues: [
+        {
+          path: '',
+          message: `cannot be stored as JSON: ${(error as Error).message}`,
+          messageFr: `impossible de l'enregistrer en JSON : ${jsonProblemFr(error)}`,
+        },
+      ],
       subject: 'input',
     });
   }
   if (text === undefined) {
     throw holdfastError('VALIDATION_ERROR', {
       field: '',
-      issues: [{ path: '', message: 'input is required (got undefined or a function)' }],
+      issues: [
+        {
+          path: '',
+          message: 'input is required (got undefined or a function)',
+          messageFr: 'elle est obligatoire (reçu : undefined ou une fonction)',
+        },
+      ],
       subject: 'input',
     });
   }
+}
+
+/** Why JSON.stringify refused the input, in French: the two cases it has. */
+function jsonProblemFr(error: unknown): string {
+  const message = (error as Error).message ?? '';
+  if (/circular/i.test(message)) return 'elle contient une référence circulaire';
+  if (/bigint/i.test(message)) return 'elle contient un BigInt';
+  return 'une valeur ne se convertit pas en JSON';
 }

@@ -1,4 +1,5 @@
 import type { Fault, FaultMode, FaultRule, ProviderName } from './fault.js';
+import { checkFaultRule } from './fault-spec.js';
 import { hash32, prng } from './prng.js';
 
 export interface RequestTarget {
@@ -48,7 +49,7 @@ export class FaultInjector {
     return rules.map((rule) => {
       const id = this.#nextId++;
       const mode = rule.mode ?? { kind: 'always' };
-      validate(rule, mode);
+      checkFaultRule(rule);
       this.#rules.push({
         id,
         rule,
@@ -136,14 +137,4 @@ function latency(fault: Extract<Fault, { kind: 'latency' }>, random: () => numbe
   if (fault.min !== undefined && fault.max !== undefined)
     return Math.round(fault.min + random() * (fault.max - fault.min));
   return fault.ms ?? 0;
-}
-
-function validate(rule: FaultRule, mode: FaultMode): void {
-  if (mode.kind === 'probability' && !(mode.p >= 0 && mode.p <= 1))
-    throw new RangeError('probability must be between 0 and 1');
-  if (mode.kind === 'next' && !(Number.isInteger(mode.n) && mode.n >= 0))
-    throw new RangeError('next must be a whole number');
-  if (rule.fault.kind === 'status' && !(rule.fault.status >= 400 && rule.fault.status <= 599)) {
-    throw new RangeError(`status must be 400–599, got ${rule.fault.status}`);
-  }
 }

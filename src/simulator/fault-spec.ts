@@ -1,4 +1,17 @@
-import { type Fault, type FaultMode, type FaultRule, type ProviderName, providerNames } from './fault.js';
+import { configError } from '../errors/config-error.js';
+import type { HoldfastError } from '../errors/holdfast-error.js';
+import {
+  type Fault,
+  type FaultMode,
+  type FaultRule,
+  faultKindNames,
+  faultRoutes,
+  faultStatuses,
+  type ProviderName,
+  providerNames,
+} from './fault.js';
+
+type Fail = (problem: readonly [english: string, french: string]) => HoldfastError;
 
 /**
  * Parses the compact fault syntax of `holdfast simulate --faults` and of POST /_sim/faults:
@@ -10,19 +23,55 @@ import { type Fault, type FaultMode, type FaultRule, type ProviderName, provider
  *
  * Examples: `openai:429:0.1`, `gemini:daily-quota`, `anthropic/messages:529:next3`,
  * `openai@sk-bad:401`, `*:latency=50ms-300ms:0.5`, `gemini:429=53s:window=0s-60s`.
+ *
+ * A rule that could never fire (an unknown provider or route, a status no provider answers with)
+ * is refused with CONFIG_INVALID naming `option` and listing what is valid, never ignored.
  */
-export function parseFaultSpec(spec: string): FaultRule[] {
+export function parseFaultSpec(spec: string, option = 'faults'): FaultRule[] {
   return spec
     .split(',')
     .map((part) => part.trim())
     .filter((part) => part.length > 0)
-    .map(parseRule);
+    .map((text) => parseRule(text, option));
 }
 
-function parseRule(text: string): FaultRule {
-  const fail = (why: string) => new RangeError(`invalid fault '${text}': ${why}`);
+/** Checks a rule given as an object (POST /_sim/faults with JSON rules, `faults` as an array). */
+export function checkFaultRule(rule: FaultRule, option = 'faults'): FaultRule {
+  const fail: Fail = ([english, french]) =>
+    configError(
+      option,
+      [`has an invalid fault rule: ${english}`, `contient une règle de panne invalide — ${french}`],
+      JSON.stringify(rule),
+    );
+  if (rule.fault === null || typeof rule.fault !== 'object' || !faultKindNames.includes(rule.fault.kind))
+    throw fail([
+      `fault.kind must be one of ${faultKindNames.join(', ')}`,
+      `fault.kind doit valoir l'un de ${faultKindNames.join(', ')}`,
+    ]);
+  if (rule.provider !== undefined && !providerNames.includes(rule.provider))
+    throw fail(unknownProvider(rule.provider));
+  if (rule.route !== undefined) checkRoute(rule.provider, rule.route, fail);
+  if (rule.fault?.kind === 'status') checkStatus(rule.fault.status, fail);
+  const mode = rule.mode;
+  if (mode?.kind === 'probability' && !(mode.p >= 0 && mode.p <= 1))
+    throw fail(['a probability must be between 0 and 1', 'une probabilité doit être comprise entre 0 et 1']);
+  if (mode?.kind === 'next' && !(Number.isInteger(mode.n) && mode.n >= 0))
+    throw fail(['next needs a whole number', 'next demande un nombre entier']);
+  return rule;
+}
+
+function parseRule(text: string, option: string): FaultRule {
+  const fail: Fail = ([english, french]) =>
+    configError(option, [
+      `has an invalid fault '${text}': ${english}`,
+      `contient une règle invalide, « ${text} » — ${french}`,
+    ]);
   const parts = text.split(':');
-  if (parts.length < 2) throw fail('expected target:fault[:mode], e.g. openai:429:0.1');
+  if (parts.length < 2)
+    throw fail([
+      'expected target:fault[:mode], e.g. openai:429:0.1',
+      'la forme attendue est cible:panne[:mode], par exemple openai:429:0.1',
+    ]);
   const [targetText, ...rest] = parts as [string, ...string[]];
   // 'latency=exp:200ms' contains a colon of its own.
   let faultText = rest[0]!;
@@ -37,29 +86,58 @@ function parseRule(text: string): FaultRule {
   return { ...target, fault, ...(mode ? { mode } : {}) };
 }
 
-function parseTarget(
-  text: string,
-  fail: (why: string) => Error,
-): Pick<FaultRule, 'provider' | 'route' | 'apiKey'> {
+function parseTarget(text: string, fail: Fail): Pick<FaultRule, 'provider' | 'route' | 'apiKey'> {
   const at = text.indexOf('@');
   const apiKey = at >= 0 ? text.slice(at + 1) : undefined;
-  const [provider, route] = (at >= 0 ? text.slice(0, at) : text).split('/');
-  if (provider !== '*' && !providerNames.includes(provider as ProviderName)) {
-    throw fail(`unknown provider '${provider}' (one of ${providerNames.join(', ')}, or *)`);
-  }
+  const [provider, route] = (at >= 0 ? text.slice(0, at) : text).split('/') as [string, string | undefined];
+  if (provider !== '*' && !providerNames.includes(provider as ProviderName))
+    throw fail(unknownProvider(provider));
+  const name = provider === '*' ? undefined : (provider as ProviderName);
+  if (route !== undefined) checkRoute(name, route, fail);
   return {
-    ...(provider === '*' ? {} : { provider: provider as ProviderName }),
+    ...(name === undefined ? {} : { provider: name }),
     ...(route ? { route } : {}),
     ...(apiKey ? { apiKey } : {}),
   };
 }
 
-export function parseFault(text: string, fail: (why: string) => Error): Fault {
+function unknownProvider(provider: string): readonly [string, string] {
+  const list = `${providerNames.join(', ')}, or *`;
+  return [
+    `unknown provider '${provider}' (one of ${list})`,
+    `le fournisseur « ${provider} » n'existe pas (fournisseurs : ${providerNames.join(', ')}, ou *)`,
+  ];
+}
+
+function checkRoute(provider: ProviderName | undefined, route: string, fail: Fail): void {
+  const routes =
+    provider === undefined ? [...new Set(Object.values(faultRoutes).flat())] : faultRoutes[provider];
+  if (routes.includes(route)) return;
+  const whose = provider ?? 'any provider';
+  throw fail([
+    `unknown route '${route}' for ${whose} (one of ${routes.join(', ')})`,
+    `la route « ${route} » n'existe pas pour ${provider ?? 'aucun fournisseur'} (routes : ${routes.join(', ')})`,
+  ]);
+}
+
+function checkStatus(status: number, fail: Fail): void {
+  if (faultStatuses.includes(status)) return;
+  const list = `${faultStatuses.join(', ')}, or 429 / rate-limit`;
+  throw fail([
+    `unsupported status ${status} (one of ${list})`,
+    `le statut ${status} n'est pas simulé (statuts : ${faultStatuses.join(', ')}, ou 429 / rate-limit)`,
+  ]);
+}
+
+export function parseFault(text: string, fail: Fail): Fault {
   const [name, param] = text.split('=', 2) as [string, string | undefined];
   switch (name) {
     case 'latency': {
       if (!param)
-        throw fail('latency needs a duration: latency=200ms, latency=50ms-300ms or latency=exp:200ms');
+        throw fail([
+          'latency needs a duration: latency=200ms, latency=50ms-300ms or latency=exp:200ms',
+          'latency demande une durée : latency=200ms, latency=50ms-300ms ou latency=exp:200ms',
+        ]);
       if (param.startsWith('exp:')) return { kind: 'latency', mean: ms(param.slice(4), fail) };
       const range = param.split('-');
       if (range.length === 2) return { kind: 'latency', min: ms(range[0]!, fail), max: ms(range[1]!, fail) };
@@ -80,33 +158,50 @@ export function parseFault(text: string, fail: (why: string) => Error): Fault {
     case 'overloaded':
       return { kind: 'status', status: 529 };
     default: {
-      const status = Number(name);
-      if (Number.isInteger(status) && status >= 400 && status <= 599) return { kind: 'status', status };
-      throw fail(`unknown fault '${name}' (see holdfast simulate --help)`);
+      if (/^\d+$/.test(name)) {
+        checkStatus(Number(name), fail);
+        return { kind: 'status', status: Number(name) };
+      }
+      throw fail([
+        `unknown fault '${name}' (see holdfast simulate --help)`,
+        `la panne « ${name} » n'existe pas (voir holdfast simulate --help)`,
+      ]);
     }
   }
 }
 
-function parseMode(text: string, fail: (why: string) => Error): FaultMode {
+function parseMode(text: string, fail: Fail): FaultMode {
   if (text === 'always') return { kind: 'always' };
   const next = /^(?:next|x)(\d+)$/.exec(text);
   if (next) return { kind: 'next', n: Number(next[1]) };
   if (text.startsWith('window=')) {
     const [from, to] = text.slice(7).split('-');
-    if (from === undefined || to === undefined) throw fail('window needs FROM-TO, e.g. window=10s-40s');
+    if (from === undefined || to === undefined)
+      throw fail([
+        'window needs FROM-TO, e.g. window=10s-40s',
+        'window demande DÉBUT-FIN, par exemple window=10s-40s',
+      ]);
     const fromMs = ms(from, fail);
     const toMs = ms(to, fail);
-    if (toMs <= fromMs) throw fail('window must end after it starts');
+    if (toMs <= fromMs)
+      throw fail(['window must end after it starts', 'la fenêtre doit finir après avoir commencé']);
     return { kind: 'window', fromMs, toMs };
   }
   const p = Number(text);
   if (Number.isFinite(p) && p >= 0 && p <= 1) return { kind: 'probability', p };
-  throw fail(`unknown mode '${text}' (a probability 0–1, nextN, window=FROM-TO or always)`);
+  throw fail([
+    `unknown mode '${text}' (a probability 0–1, nextN, window=FROM-TO or always)`,
+    `le mode « ${text} » n'existe pas (une probabilité de 0 à 1, nextN, window=DÉBUT-FIN ou always)`,
+  ]);
 }
 
-function ms(text: string, fail: (why: string) => Error): number {
+function ms(text: string, fail: Fail): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) throw fail(`'${text}' is not a duration (e.g. 250ms, 1.5s, 2m)`);
+  if (!match)
+    throw fail([
+      `'${text}' is not a duration (e.g. 250ms, 1.5s, 2m)`,
+      `« ${text} » n'est pas une durée (par exemple 250ms, 1.5s, 2m)`,
+    ]);
   const value = Number(match[1]);
   const unit = match[2] ?? 'ms';
   return value * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000);

@@ -2,6 +2,17 @@
 export type ProviderName = 'openai' | 'anthropic' | 'gemini' | 'keepa';
 export const providerNames: readonly ProviderName[] = ['openai', 'anthropic', 'gemini', 'keepa'];
 
+/** The routes of each provider, as fault rules and the request log name them. */
+export const faultRoutes: Readonly<Record<ProviderName, readonly string[]>> = {
+  openai: ['chat', 'embeddings', 'responses', 'models'],
+  anthropic: ['messages', 'count'],
+  gemini: ['generate', 'stream', 'embed', 'count', 'models'],
+  keepa: ['product', 'token'],
+};
+
+/** The error statuses each provider can answer with its own error body (429 is `rate-limit`). */
+export const faultStatuses: readonly number[] = [400, 401, 403, 404, 408, 409, 500, 502, 503, 504, 529];
+
 /** What can go wrong. Each provider renders a fault in its own wire format. */
 export type Fault =
   /** Added delay before the answer: fixed, uniform in [min, max], or exponential around `mean`. */
@@ -34,6 +45,20 @@ export type Fault =
   | { readonly kind: 'stream-error' };
 
 export type FaultKind = Fault['kind'];
+
+export const faultKindNames: readonly FaultKind[] = [
+  'latency',
+  'hang',
+  'rate-limit',
+  'quota',
+  'daily-quota',
+  'status',
+  'reset',
+  'malformed',
+  'stall',
+  'break',
+  'stream-error',
+];
 
 /** When a rule fires. Every mode reproduces exactly for the same seed and request order. */
 export type FaultMode =
@@ -75,7 +100,7 @@ export const faultKinds: ReadonlyArray<{ readonly name: string; readonly help: s
     help: 'Gemini per-day quota (QuotaFailure …PerDay…); OpenAI credit_balance_exhausted',
   },
   {
-    name: '400 | 401 | 403 | 404 | 408 | 409 | 500 | 502 | 503 | 529',
+    name: faultStatuses.join(' | '),
     help: "that status with the provider's error body",
   },
   { name: 'overloaded', help: 'same as 529 (Anthropic overloaded_error; 503 UNAVAILABLE for Gemini)' },

@@ -53,6 +53,11 @@ export function completion(
   };
 }
 
+/** `count` words of the simulator's vocabulary, drawn from `random`. */
+export function words(random: () => number, count: number): string[] {
+  return Array.from({ length: count }, () => vocabulary[Math.floor(random() * vocabulary.length)]!);
+}
+
 /** Splits a completion into stream deltas of a few words each. */
 export function deltas(text: string): string[] {
   const words = text.split(' ');

@@ -1,8 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { configError } from '../errors/config-error.js';
+import { isHoldfastError } from '../errors/holdfast-error.js';
 import type { FaultRule, ProviderName } from './fault.js';
 import { FaultInjector } from './fault-injector.js';
 import { parseFaultSpec } from './fault-spec.js';
+import { listenError } from './listen-error.js';
 import { anthropic } from './providers/anthropic.js';
 import { gemini } from './providers/gemini.js';
 import { type KeepaOptions, keepa } from './providers/keepa.js';
@@ -16,6 +19,7 @@ import {
 } from './providers/provider.js';
 import { RequestLog, type Usage } from './request-log.js';
 import { ResponseWriter } from './response-writer.js';
+import { checkSimulatorOptions } from './simulator-options.js';
 
 export interface SimulatorOptions {
   /** Port to listen on (default 0: any free port). */
@@ -61,6 +65,7 @@ export interface Simulator {
  * wire formats, answers deterministically, and misbehaves on demand.
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  checkSimulatorOptions(options);
   let seed = options.seed ?? 1;
   const now = options.now ?? Date.now;
   const maxBody = options.maxBodyBytes ?? 10 * 1024 * 1024;
@@ -70,7 +75,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   let state = new Map<string, unknown>();
   let startedAt = now();
   const keepaModule = keepa(options.keepa);
-  // Paths do not overlap (Gemini's have ':action' or /v1beta), so the busiest goes first.
+  // Paths barely overlap (Gemini's have ':action' or /v1beta; GET /v1/models is told apart by its
+  // key header), so the busiest goes first.
   const providers: ProviderModule[] = [openai, anthropic, gemini, keepaModule];
   if (options.faults)
     injector.add(typeof options.faults === 'string' ? parseFaultSpec(options.faults) : options.faults);
@@ -105,10 +111,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         unparsable = true;
       }
     }
+    const header = headerLookup(req.rawHeaders);
     let provider: ProviderModule | undefined;
     let matched: ReturnType<ProviderModule['match']>;
     for (const candidate of providers) {
-      matched = candidate.match(method, url, body);
+      matched = candidate.match(method, url, body, header);
       if (matched) {
         provider = candidate;
         break;
@@ -127,7 +134,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return;
     }
 
-    const header = headerLookup(req.rawHeaders);
     const apiKey = provider.apiKey(header, url);
     const seq = log.nextSeq();
     log.count(provider.name, matched.route);
@@ -243,7 +249,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
           return send(404, { error: { message: `No control endpoint ${method} ${url.pathname}` } });
       }
     } catch (error) {
-      return send(400, { error: { message: (error as Error).message } });
+      return send(400, {
+        error: isHoldfastError(error)
+          ? { message: error.message, code: error.code, recommendations: error.recommendations() }
+          : { message: (error as Error).message },
+      });
     }
   }
 
@@ -255,15 +265,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     startedAt = now();
   }
 
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 0;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    server.once('error', (error) => reject(listenError(error, host, port)));
+    server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
   return {
-    url: `http://${host}:${address.port}`,
+    url: `http://${urlHost}:${address.port}`,
     port: address.port,
     faults: {
       add: (rules) => injector.add(typeof rules === 'string' ? parseFaultSpec(rules) : rules),
@@ -322,7 +334,10 @@ function parseFaultBody(raw: string, contentType: string | undefined): FaultRule
   if (Array.isArray(parsed)) return parsed as FaultRule[];
   if (typeof parsed.spec === 'string') return parseFaultSpec(parsed.spec);
   if (Array.isArray(parsed.rules)) return parsed.rules as FaultRule[];
-  throw new RangeError('send {"spec": "openai:429:0.1"}, {"rules": [...]} or the spec as text/plain');
+  throw configError('POST /_sim/faults', [
+    'takes {"spec": "openai:429:0.1"}, {"rules": [...]} or the spec as text/plain',
+    'attend {"spec": "openai:429:0.1"}, {"rules": [...]} ou la spécification en text/plain',
+  ]);
 }
 
 function readBody(req: IncomingMessage, max: number): Promise<string> {

@@ -48,3 +48,17 @@ export function contentText(content: unknown): string {
   }
   return '';
 }
+
+/** The longest prefix of `text` that counts at most `max` tokens (what a model sends before it is cut off). */
+export function truncateToTokens(text: string, max: number): string {
+  if (countTokens(text) <= max) return text;
+  // Token counts only grow as a prefix grows, so the cut can be found by bisection.
+  let low = 0;
+  let high = text.length;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (countTokens(text.slice(0, mid)) <= max) low = mid;
+    else high = mid - 1;
+  }
+  return text.slice(0, low);
+}

@@ -1,8 +1,13 @@
+import { configError } from '../errors/config-error.js';
+
 /**
  * Durations as people write them in configuration: `'250ms'`, `'5s'`, `'10m'`, `'1h30m'`, `'2d'`,
  * or a number of milliseconds. Fractions are allowed (`'1.5s'`).
  */
 export type Duration = number | string;
+
+// errors (L0) formats durations with this file and this file refuses bad ones with CONFIG_INVALID:
+// the cycle is safe because neither module calls the other while it is being loaded.
 
 const unitMs: Record<string, number> = {
   ms: 1,
@@ -15,13 +20,30 @@ const unitMs: Record<string, number> = {
 
 const part = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;
 
-/** Parses a duration to milliseconds; throws a RangeError naming `name` when it is not one. */
+/** Parses a duration to milliseconds; a value that is not one is CONFIG_INVALID naming `name`. */
 export function parseDuration(value: Duration, name = 'duration'): number {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0)
-      throw new RangeError(`${name} must be a non-negative number of ms, got ${value}`);
+      throw configError(
+        name,
+        [
+          'must be a duration: a number of milliseconds of 0 or more',
+          'doit être une durée : un nombre de millisecondes positif ou nul',
+        ],
+        value,
+      );
     return value;
   }
+  const notDuration = () =>
+    configError(
+      name,
+      [
+        "must be a duration such as '500ms', '5s', '10m', '1h30m' or '2d'",
+        "doit être une durée comme '500ms', '5s', '10m', '1h30m' ou '2d'",
+      ],
+      value,
+    );
+  if (typeof value !== 'string') throw notDuration();
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
   part.lastIndex = 0;
@@ -31,11 +53,7 @@ export function parseDuration(value: Duration, name = 'duration'): number {
     total += Number(match[1]) * unitMs[match[2]!]!;
     consumed = part.lastIndex;
   }
-  if (consumed === 0 || consumed !== text.length) {
-    throw new RangeError(
-      `${name} must be a duration such as '500ms', '5s', '10m', '1h30m' or '2d', got '${value}'`,
-    );
-  }
+  if (consumed === 0 || consumed !== text.length) throw notDuration();
   return total;
 }
 

@@ -18,9 +18,15 @@ describe('durations', () => {
 
   it('rejects what is not a duration, naming the option', () => {
     expect(() => parseDuration('5 minutes', 'timeout')).toThrow(/timeout must be a duration/);
-    expect(() => parseDuration('5x')).toThrow(RangeError);
+    expect(() => parseDuration('5x')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
     expect(() => parseDuration(-1, 'retry.backoff.initial')).toThrow(/retry.backoff.initial/);
-    expect(() => parseDuration('')).toThrow(RangeError);
+    expect(() => parseDuration('')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    expect(() => parseDuration(null as never, 'worker.lease')).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        details: expect.objectContaining({ option: 'worker.lease' }),
+      }),
+    );
   });
 
   it('formats durations for people, in both languages', () => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { faultKinds } from '../../simulator/fault.js';
+import { faultKinds, faultRoutes } from '../../simulator/fault.js';
+import { parseFaultSpec } from '../../simulator/fault-spec.js';
 import { startSimulator } from '../../simulator/simulator.js';
 import { parseIntOption, parseMsOption } from '../options.js';
 import { untilSignal } from '../signals.js';
@@ -27,8 +28,9 @@ export function registerSimulate(program: Command): void {
       `
 Faults: rule[,rule…] where rule = target:fault[:mode]
   target  provider[/route][@apiKey]   provider: openai | anthropic | gemini | keepa | *
-          routes: openai chat|embeddings|responses|models, anthropic messages|count,
-                  gemini generate|stream|embed|count|models, keepa product|token
+          routes: ${Object.entries(faultRoutes)
+            .map(([provider, routes]) => `${provider} ${routes.join('|')}`)
+            .join(', ')}
   fault
 ${faultKinds.map((k) => `    ${k.name.padEnd(55)} ${k.help}`).join('\n')}
   mode    always (default) | 0.1 (probability, seeded) | next3 (the next 3 requests)
@@ -50,7 +52,8 @@ Control at run time:
         port: options.port,
         host: options.host,
         seed: options.seed,
-        faults: options.faults,
+        // Parsed here so that a bad rule is reported against the flag the user typed.
+        faults: options.faults === undefined ? undefined : parseFaultSpec(options.faults, '--faults'),
         chunkDelayMs: options.chunkDelay ?? 0,
         keepa: {
           capacity: options.keepaCapacity,

@@ -1,4 +1,6 @@
-import { completion, deltas } from '../generator.js';
+import { deltas } from '../generator.js';
+import { jsonDeltas, type ModelOutput, modelOutput, type OutputWish } from '../model-output.js';
+import { hash32 } from '../prng.js';
 import { contentText, countTokens } from '../tokens.js';
 import {
   BadRequest,
@@ -212,9 +214,16 @@ async function messages(ctx: SimContext): Promise<void> {
     .map((b) => b.text)
     .join('\n');
   const usageIn = inputUsage(ctx, body);
-  const result = completion(ctx.seed, model, promptText, body.max_tokens as number);
+  const result = modelOutput(
+    ctx.seed,
+    model,
+    promptText,
+    body.max_tokens as number,
+    anthropicWish(body, promptText, ctx.seed),
+  );
   const id = simId('msg_', ctx.seed, ctx.seq, 24);
-  const stopReason = result.truncated ? 'max_tokens' : 'end_turn';
+  const stopReason = result.truncated ? 'max_tokens' : result.kind === 'tool' ? 'tool_use' : 'end_turn';
+  const toolId = simId('toolu_', ctx.seed, ctx.seq, 24);
   const charged = (output: number) => ({
     input: usageIn.input_tokens + usageIn.cache_creation_input_tokens + usageIn.cache_read_input_tokens,
     output,
@@ -226,13 +235,13 @@ async function messages(ctx: SimContext): Promise<void> {
     ctx.charge(charged(result.tokens));
     ctx.writer.raw(
       200,
-      `{"id":"${id}","type":"message","role":"assistant","model":${JSON.stringify(model)},"content":[{"type":"text","text":${JSON.stringify(result.text)}}],"stop_reason":"${stopReason}","stop_sequence":null,"usage":{"input_tokens":${usageIn.input_tokens},"cache_creation_input_tokens":${usageIn.cache_creation_input_tokens},"cache_read_input_tokens":${usageIn.cache_read_input_tokens},"output_tokens":${result.tokens},"service_tier":"standard"}}`,
+      `{"id":"${id}","type":"message","role":"assistant","model":${JSON.stringify(model)},"content":[${JSON.stringify(finalBlock(result, toolId))}],"stop_reason":"${stopReason}","stop_sequence":null,"usage":{"input_tokens":${usageIn.input_tokens},"cache_creation_input_tokens":${usageIn.cache_creation_input_tokens},"cache_read_input_tokens":${usageIn.cache_read_input_tokens},"output_tokens":${result.tokens},"service_tier":"standard"}}`,
       headers,
     );
     return;
   }
 
-  const pieces = deltas(result.text);
+  const pieces = result.kind === 'tool' ? jsonDeltas(result.arguments) : deltas(result.text);
   // message_delta carries the *cumulative* output count; message_start reports 1 so far.
   const events = [
     sseEvent('message_start', {
@@ -251,14 +260,20 @@ async function messages(ctx: SimContext): Promise<void> {
     sseEvent('content_block_start', {
       type: 'content_block_start',
       index: 0,
-      content_block: { type: 'text', text: '' },
+      content_block:
+        result.kind === 'tool'
+          ? { type: 'tool_use', id: toolId, name: result.name, input: {} }
+          : { type: 'text', text: '' },
     }),
     sseEvent('ping', { type: 'ping' }),
     ...pieces.map((text) =>
       sseEvent('content_block_delta', {
         type: 'content_block_delta',
         index: 0,
-        delta: { type: 'text_delta', text },
+        delta:
+          result.kind === 'tool'
+            ? { type: 'input_json_delta', partial_json: text }
+            : { type: 'text_delta', text },
       }),
     ),
     sseEvent('content_block_stop', { type: 'content_block_stop', index: 0 }),
@@ -280,6 +295,40 @@ async function messages(ctx: SimContext): Promise<void> {
     const text = pieces.slice(0, Math.max(0, sent - 3)).join('');
     ctx.charge(charged(text === '' ? 0 : countTokens(text)));
   }
+}
+
+/** A forced tool call (`tool_choice` `any`, or `tool` with a name); prose otherwise. */
+function anthropicWish(body: Record<string, unknown>, prompt: string, seed: number): OutputWish {
+  const choice = body.tool_choice as { type?: unknown; name?: unknown } | undefined;
+  if (choice?.type !== 'any' && choice?.type !== 'tool') return { kind: 'prose' };
+  const tools = (Array.isArray(body.tools) ? body.tools : []).flatMap((t) => {
+    const tool = t as { name?: unknown; input_schema?: unknown } | null;
+    return typeof tool?.name === 'string' && tool.input_schema !== undefined
+      ? [{ name: tool.name, parameters: tool.input_schema }]
+      : [];
+  });
+  if (tools.length === 0)
+    throw new BadRequest(
+      'tool_choice: tool_choice may only be specified while providing tools.',
+      'tool_choice',
+    );
+  if (choice.type === 'any') return { kind: 'tool', tool: tools[hash32(prompt, seed) % tools.length]! };
+  const tool = tools.find((t) => t.name === choice.name);
+  if (!tool)
+    throw new BadRequest(`tool_choice: Tool '${String(choice.name)}' not found in tools.`, 'tool_choice');
+  return { kind: 'tool', tool };
+}
+
+/** The content block of a finished answer: its text, or the tool call with its parsed input. */
+function finalBlock(result: ModelOutput, toolId: string): object {
+  if (result.kind === 'text') return { type: 'text', text: result.text };
+  let input: unknown = {};
+  try {
+    input = JSON.parse(result.arguments);
+  } catch {
+    // Cut off by max_tokens: Anthropic returns what it could parse, here nothing.
+  }
+  return { type: 'tool_use', id: toolId, name: result.name, input };
 }
 
 function countMessageTokens(ctx: SimContext): void {

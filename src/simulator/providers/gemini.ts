@@ -1,4 +1,6 @@
-import { completion, deltas, embedding, embeddingDimensions } from '../generator.js';
+import { deltas, embedding, embeddingDimensions } from '../generator.js';
+import { jsonDeltas, type ModelOutput, modelOutput, type OutputWish } from '../model-output.js';
+import { hash32 } from '../prng.js';
 import { contentText, countTokens } from '../tokens.js';
 import {
   BadRequest,
@@ -24,8 +26,18 @@ export const gemini: ProviderModule = {
   },
 
   match(method, url) {
-    if (method === 'GET' && url.pathname === '/v1beta/models') {
-      return { route: 'models', stream: false, handle: listModels };
+    if (method === 'GET') {
+      // v1 is the default of @google/genai 3; v1beta that of older clients. Both are answered.
+      const found = /^\/(v1beta|v1)\/models(?:\/([^/:]+))?$/.exec(url.pathname);
+      if (!found) return undefined;
+      const [, version, name] = found;
+      return name === undefined
+        ? { route: 'models', stream: false, handle: listModels }
+        : {
+            route: 'models',
+            stream: false,
+            handle: (ctx) => getModel(ctx, version!, decodeURIComponent(name)),
+          };
     }
     // Only Gemini paths have a ':action'; skip the regex for everything else.
     if (method !== 'POST' || !url.pathname.includes(':')) return undefined;
@@ -202,7 +214,8 @@ async function generate(ctx: SimContext, model: string, stream: boolean): Promis
   const prompt = promptText(body);
   const config = (body.generationConfig ?? body.generation_config ?? {}) as { maxOutputTokens?: unknown };
   const max = typeof config.maxOutputTokens === 'number' ? config.maxOutputTokens : undefined;
-  const result = completion(ctx.seed, model, prompt.text, max);
+  const wish = geminiWish(body, prompt.text, ctx.seed);
+  const result = modelOutput(ctx.seed, model, prompt.text, max, wish);
   // A request that names a cached content reuses it: its tokens count as cached (they are part of
   // promptTokenCount, as in the real API).
   const cached = typeof body.cachedContent === 'string' ? Math.floor(prompt.tokens / 2) : 0;
@@ -211,21 +224,28 @@ async function generate(ctx: SimContext, model: string, stream: boolean): Promis
   if (!stream) {
     ctx.charge({ input: prompt.tokens, output: result.tokens, cached });
     ctx.writer.json(200, {
-      candidates: [{ content: { parts: [{ text: result.text }], role: 'model' }, finishReason, index: 0 }],
+      candidates: [{ content: { parts: [finalPart(result)], role: 'model' }, finishReason, index: 0 }],
       usageMetadata: usage(prompt.tokens, result.tokens, cached),
       modelVersion: model,
       responseId,
     });
     return;
   }
-  const pieces = deltas(result.text);
+  // A function call arrives whole in one chunk; text, JSON included, in pieces.
+  const pieces =
+    result.kind === 'tool'
+      ? [result.arguments]
+      : wish.kind === 'json'
+        ? jsonDeltas(result.text)
+        : deltas(result.text);
   let soFar = '';
   const events = pieces.map((text, i) => {
     soFar += text;
     const last = i === pieces.length - 1;
+    const part = result.kind === 'tool' ? finalPart(result) : { text };
     return sseData({
       candidates: [
-        { content: { parts: [{ text }], role: 'model' }, ...(last ? { finishReason } : {}), index: 0 },
+        { content: { parts: [part], role: 'model' }, ...(last ? { finishReason } : {}), index: 0 },
       ],
       usageMetadata: last
         ? usage(prompt.tokens, result.tokens, cached)
@@ -256,6 +276,56 @@ async function generate(ctx: SimContext, model: string, stream: boolean): Promis
     output: sent === events.length ? result.tokens : text ? countTokens(text) : 0,
     cached,
   });
+}
+
+/**
+ * What generateContent asks for: a function call when `toolConfig.functionCallingConfig.mode` is
+ * ANY, JSON when `responseMimeType` is application/json (to `responseJsonSchema` or
+ * `responseSchema` when given), prose otherwise.
+ */
+function geminiWish(body: Record<string, unknown>, prompt: string, seed: number): OutputWish {
+  const calling = (
+    body.toolConfig as { functionCallingConfig?: { mode?: unknown; allowedFunctionNames?: unknown } }
+  )?.functionCallingConfig;
+  if (calling?.mode === 'ANY') {
+    const allowed = Array.isArray(calling.allowedFunctionNames)
+      ? (calling.allowedFunctionNames as string[])
+      : undefined;
+    const declared = (Array.isArray(body.tools) ? body.tools : []).flatMap((t) => {
+      const list = (t as { functionDeclarations?: unknown } | null)?.functionDeclarations;
+      return Array.isArray(list)
+        ? (list as Array<{ name?: unknown; parameters?: unknown; parametersJsonSchema?: unknown }>)
+        : [];
+    });
+    const tools = declared
+      .filter((d) => typeof d.name === 'string' && (allowed === undefined || allowed.includes(d.name)))
+      .map((d) => ({ name: d.name as string, parameters: d.parametersJsonSchema ?? d.parameters }));
+    if (tools.length === 0)
+      throw new BadRequest(
+        '* GenerateContentRequest.tools: function calling mode ANY needs at least one function declaration.',
+      );
+    return { kind: 'tool', tool: tools[hash32(prompt, seed) % tools.length]! };
+  }
+  const config = (body.generationConfig ?? {}) as {
+    responseMimeType?: unknown;
+    responseSchema?: unknown;
+    responseJsonSchema?: unknown;
+  };
+  if (config.responseMimeType === 'application/json')
+    return { kind: 'json', schema: config.responseJsonSchema ?? config.responseSchema };
+  return { kind: 'prose' };
+}
+
+/** The candidate's part: its text, or the function call with its arguments as an object. */
+function finalPart(result: ModelOutput): object {
+  if (result.kind === 'text') return { text: result.text };
+  let args: unknown = {};
+  try {
+    args = JSON.parse(result.arguments);
+  } catch {
+    // Cut off by maxOutputTokens: no arguments could be parsed.
+  }
+  return { functionCall: { name: result.name, args } };
 }
 
 function embedOne(
@@ -301,14 +371,37 @@ function count(ctx: SimContext, model: string): void {
   });
 }
 
+const models = ['gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-embedding-001'];
+
+function modelObject(name: string) {
+  const embedder = name.includes('embedding');
+  return {
+    name: `models/${name}`,
+    version: '001',
+    displayName: name,
+    description: `Simulated ${name}`,
+    inputTokenLimit: embedder ? 2048 : 1_048_576,
+    outputTokenLimit: embedder ? 1 : 65_536,
+    supportedGenerationMethods: embedder ? ['embedContent'] : ['generateContent', 'countTokens'],
+  };
+}
+
 function listModels(ctx: SimContext): void {
-  ctx.writer.json(200, {
-    models: ['gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-embedding-001'].map((name) => ({
-      name: `models/${name}`,
-      displayName: name,
-      supportedGenerationMethods: name.includes('embedding')
-        ? ['embedContent']
-        : ['generateContent', 'countTokens'],
-    })),
-  });
+  ctx.writer.json(200, { models: models.map(modelObject) });
+}
+
+function getModel(ctx: SimContext, version: string, name: string): void {
+  const id = name.replace(/^models\//, '');
+  if (!models.includes(id)) {
+    ctx.writer.json(404, {
+      error: {
+        code: 404,
+        message: `models/${id} is not found for API version ${version}, or is not supported for getModel.`,
+        status: 'NOT_FOUND',
+      },
+    });
+    return;
+  }
+  ctx.model(id);
+  ctx.writer.json(200, modelObject(id));
 }

@@ -70,8 +70,11 @@ export interface MatchedRoute {
 /** One provider's wire format. */
 export interface ProviderModule {
   readonly name: ProviderName;
-  /** Which route a request is, or undefined if this provider has no such endpoint. */
-  match(method: string, url: RequestUrl, body: unknown): MatchedRoute | undefined;
+  /**
+   * Which route a request is, or undefined if this provider has no such endpoint. Headers settle
+   * paths two providers share (GET /v1/models is OpenAI's and Gemini's v1).
+   */
+  match(method: string, url: RequestUrl, body: unknown, header: HeaderLookup): MatchedRoute | undefined;
   /** The API key as this provider sends it. */
   apiKey(header: HeaderLookup, url: RequestUrl): string | undefined;
   /** Renders a refusal in this provider's own format: rate limit, quota, any error status, or no key. */

@@ -1,38 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import type { DeadLetterBody } from '../../src/bus/dead-letter.js';
 import { type BusIngress, startBusIngress } from '../../src/bus/index.js';
-import { NonRetriableError } from '../../src/errors/holdfast-error.js';
 import type { Holdfast } from '../../src/runtime/holdfast.js';
-import { definePipeline } from '../../src/runtime/pipeline.js';
+import { analyse, meter, priced, pricedWait } from '../fixtures/bus-pipelines.js';
 import { backends } from './backends.js';
 import type { BrokerKit } from './bus-brokers.js';
 import { testHoldfast } from './holdfast.js';
 import { waitFor } from './wait.js';
-
-export const analyse = definePipeline({
-  name: 'analyse',
-  input: z.object({ n: z.number().int() }),
-  run: async ({ input }) => {
-    if (input.n < 0) throw new NonRetriableError(`cannot analyse ${input.n}`);
-    return { doubled: input.n * 2 };
-  },
-});
-
-const meter = 'openai:tokens';
-const priced = definePipeline({
-  name: 'priced',
-  input: z.object({ tokens: z.number().int().positive() }),
-  estimate: ({ tokens }) => ({ [meter]: tokens }),
-  run: async () => ({ ok: true }),
-});
-const pricedWait = definePipeline({
-  name: 'priced-wait',
-  input: z.object({ tokens: z.number().int().positive() }),
-  estimate: ({ tokens }) => ({ [meter]: tokens }),
-  budgetMode: 'wait',
-  run: async () => ({ ok: true }),
-});
 
 /** The bus's acceptance tests against one real broker, on each storage backend. */
 export function busSuite(makeKit: () => Promise<BrokerKit>): void {

@@ -205,7 +205,9 @@ export function busSuite(makeKit: () => Promise<BrokerKit>): void {
           state: 'succeeded',
           output: { doubled: 14 },
         });
-        expect(ingress.status().results).toMatchObject({ published: 6, pending: 0, failed: 0 });
+        // The broker may hand a result over before it confirms the publish to the ingress.
+        await waitFor(() => ingress.status().results.published === 6, 10_000, 'six publishes confirmed');
+        expect(ingress.status().results).toMatchObject({ pending: 0, failed: 0 });
         await results.close();
       }, 60_000);
     });

@@ -41,6 +41,8 @@ export const errorCodes = {
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },
   SHUTTING_DOWN: { status: 503, retryable: true },
+  BUS_UNREACHABLE: { status: 503, retryable: true },
+  BUS_REFUSED: { status: 503, retryable: false },
   INTERNAL: { status: 500, retryable: false },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
 

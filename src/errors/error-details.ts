@@ -265,5 +265,24 @@ export interface ErrorDetailsMap {
   PAYLOAD_TOO_LARGE: { readonly limitBytes: number; readonly receivedBytes?: number | undefined };
   UNSUPPORTED_MEDIA_TYPE: { readonly contentType: string; readonly expected: readonly string[] };
   SHUTTING_DOWN: { readonly retryAfterMs?: number | undefined };
+  /** The message broker of `bus` could not be reached, or the connection to it was lost. */
+  BUS_UNREACHABLE: {
+    readonly broker: 'nats' | 'rabbitmq';
+    /** The broker's address, without credentials ('nats://127.0.0.1:4222'). */
+    readonly url: string;
+    readonly errno?: string | undefined;
+    /** What the client library said. */
+    readonly reason?: string | undefined;
+  };
+  /** The broker answered but refused what Holdfast asked of it (credentials, permissions, a conflicting definition). */
+  BUS_REFUSED: {
+    readonly broker: 'nats' | 'rabbitmq';
+    readonly url: string;
+    /** What was refused: 'connect', 'create stream', 'create consumer', 'declare queue', 'publish'… */
+    readonly operation: string;
+    /** The stream, consumer, queue or subject concerned. */
+    readonly name?: string | undefined;
+    readonly brokerMessage?: string | undefined;
+  };
   INTERNAL: { readonly reason?: string | undefined };
 }

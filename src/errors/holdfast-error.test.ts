@@ -97,6 +97,13 @@ const samples: { [C in ErrorCode]: ErrorDetailsMap[C] } = {
   PAYLOAD_TOO_LARGE: { limitBytes: 1_048_576, receivedBytes: 2_000_000 },
   UNSUPPORTED_MEDIA_TYPE: { contentType: 'text/plain', expected: ['application/json'] },
   SHUTTING_DOWN: {},
+  BUS_UNREACHABLE: { broker: 'nats', url: 'nats://127.0.0.1:4222', errno: 'ECONNREFUSED' },
+  BUS_REFUSED: {
+    broker: 'rabbitmq',
+    url: 'amqp://127.0.0.1:5672',
+    operation: 'connect',
+    brokerMessage: 'ACCESS_REFUSED - Login was refused',
+  },
   INTERNAL: { reason: 'unexpected state' },
 };
 

@@ -80,8 +80,16 @@ const messages: Messages = {
   UNSUPPORTED_MEDIA_TYPE: (d) =>
     `Content-Type '${d.contentType}' is not accepted; send ${d.expected.join(' or ')}`,
   SHUTTING_DOWN: () => 'This Holdfast process is shutting down',
+  BUS_UNREACHABLE: (d) =>
+    `The ${brokerName(d.broker)} broker at ${d.url} is unreachable${d.errno ? ` (${d.errno})` : d.reason ? ` (${d.reason})` : ''}`,
+  BUS_REFUSED: (d) =>
+    `The ${brokerName(d.broker)} broker at ${d.url} refused to ${d.operation}${d.name ? ` '${d.name}'` : ''}${d.brokerMessage ? `: ${d.brokerMessage}` : ''}`,
   INTERNAL: (d) => `Internal error${d.reason ? `: ${d.reason}` : ''}`,
 };
+
+function brokerName(broker: 'nats' | 'rabbitmq'): string {
+  return broker === 'nats' ? 'NATS' : 'RabbitMQ';
+}
 
 export function defaultMessage<C extends ErrorCode>(code: C, details: ErrorDetailsMap[C]): string {
   return (messages[code] as (d: ErrorDetailsMap[C]) => string)(details);

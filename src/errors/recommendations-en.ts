@@ -282,6 +282,19 @@ export const english: Catalogue = {
     `This process is stopping; its jobs are handed to other workers.`,
     `Send the request again: another instance, or this one once restarted, will answer it.`,
   ],
+  BUS_UNREACHABLE: (d) => [
+    d.broker === 'nats'
+      ? `Nothing answers at ${d.url}: check that the NATS server is running with JetStream enabled (\`nats-server -js\`) and that the host and port in \`bus.source\` are right.`
+      : `Nothing answers at ${d.url}: check that RabbitMQ is running and that the host and port in \`bus.source\` are right.`,
+    `No message is lost meanwhile: messages not yet acknowledged stay with the broker and are delivered again once it is back.`,
+    `A message delivered twice is recognised by its idempotency key and makes one job, never two.`,
+  ],
+  BUS_REFUSED: (d) => [
+    d.operation === 'connect'
+      ? `Check the user name and password in \`bus.source\`, and that this user may use ${d.broker === 'rabbitmq' ? 'the virtual host' : 'the account'}.`
+      : `Check that the user of \`bus.source\` may ${d.operation}${d.name ? ` '${d.name}'` : ''}, and that an existing ${d.broker === 'nats' ? 'stream or consumer' : 'queue'} of that name has a compatible definition (or name another one in the route).`,
+    `Nothing was consumed: messages wait on the broker until the ingress starts.`,
+  ],
   INTERNAL: (d) => [
     `Holdfast hit an unexpected condition${d.reason ? ` (${d.reason})` : ''}.`,
     `Report it with the job's events; retrying the job is safe.`,

@@ -332,6 +332,19 @@ export const french: Catalogue = {
     `Ce processus est en cours d'arrêt ; ses jobs sont confiés à d'autres workers.`,
     `Renvoyez la requête : une autre instance, ou celle-ci une fois redémarrée, y répondra.`,
   ],
+  BUS_UNREACHABLE: (d) => [
+    d.broker === 'nats'
+      ? `Rien ne répond à ${d.url} : vérifiez que le serveur NATS tourne avec JetStream activé (\`nats-server -js\`) et que l'hôte et le port de \`bus.source\` sont les bons.`
+      : `Rien ne répond à ${d.url} : vérifiez que RabbitMQ tourne et que l'hôte et le port de \`bus.source\` sont les bons.`,
+    `Aucun message n'est perdu entre-temps : ceux qui n'ont pas été acquittés restent chez le broker et seront redistribués à son retour.`,
+    `Un message reçu deux fois est reconnu par sa clé d'idempotence et ne crée qu'un seul job.`,
+  ],
+  BUS_REFUSED: (d) => [
+    d.operation === 'connect'
+      ? `Vérifiez le nom d'utilisateur et le mot de passe de \`bus.source\`, et que cet utilisateur a accès ${d.broker === 'rabbitmq' ? "à l'hôte virtuel" : 'au compte'}.`
+      : `Vérifiez que l'utilisateur de \`bus.source\` a le droit de faire « ${d.operation} »${d.name ? ` sur « ${d.name} »` : ''}, et qu'${d.broker === 'nats' ? 'un flux ou consommateur existant' : 'une file existante'} de ce nom a une définition compatible (ou indiquez-en un autre dans la route).`,
+    `Rien n'a été consommé : les messages attendent chez le broker que la réception démarre.`,
+  ],
   INTERNAL: (d) => [
     `Holdfast a rencontré une situation inattendue${d.reason ? ` (« ${d.reason} »)` : ''}.`,
     `Signalez-la avec les événements du job ; relancer le job est sans risque.`,

@@ -9,6 +9,17 @@ const f = formatter('fr');
 
 const services: Record<string, string> = { server: 'le serveur', simulator: 'le simulateur' };
 
+const brokers: Record<'nats' | 'rabbitmq', string> = { nats: 'NATS', rabbitmq: 'RabbitMQ' };
+
+/** The operations a broker may refuse, as the bus names them. */
+const busOperations: Record<string, string> = {
+  connect: 'se connecter',
+  'create stream': 'créer le flux',
+  'create consumer': 'créer le consommateur',
+  'declare queue': 'déclarer la file',
+  publish: 'publier',
+};
+
 /**
  * The one-line message of each code in French, for a reader who asked for French (the CLI's
  * `--lang fr`, an API's Accept-Language). Stored errors keep the English message of messages.ts.
@@ -90,6 +101,10 @@ export const frenchMessages: Messages = {
   UNSUPPORTED_MEDIA_TYPE: (d) =>
     `Le type de contenu « ${d.contentType} » n'est pas accepté ; envoyez ${d.expected.join(' ou ')}`,
   SHUTTING_DOWN: () => "Ce processus Holdfast est en cours d'arrêt",
+  BUS_UNREACHABLE: (d) =>
+    `Le courtier ${brokers[d.broker]} à ${d.url} est injoignable${d.errno ? ` (${d.errno})` : d.reason ? ` (« ${d.reason} »)` : ''}`,
+  BUS_REFUSED: (d) =>
+    `Le courtier ${brokers[d.broker]} à ${d.url} a refusé de ${busOperations[d.operation] ?? `faire « ${d.operation} »`}${d.name ? ` « ${d.name} »` : ''}${d.brokerMessage ? ` : « ${d.brokerMessage} »` : ''}`,
   INTERNAL: (d) => `Erreur interne${d.reason ? ` (« ${d.reason} »)` : ''}`,
 };
 

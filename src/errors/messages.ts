@@ -45,6 +45,8 @@ const messages: Messages = {
   VALIDATION_ERROR: (d) =>
     `Invalid ${d.subject ?? 'input'}${d.field ? ` at '${d.field}'` : ''}: ${d.issues[0]?.message ?? 'invalid value'}`,
   NOT_FOUND: (d) => `No ${d.kind} '${d.id}'`,
+  AMBIGUOUS_ID: (d) =>
+    `'${d.prefix}' matches ${d.more ? 'more than ' : ''}${d.matches.length} ${d.kind}s; type more of the id`,
   CONFLICT: (d) => `${d.kind} '${d.id}' is ${d.state ?? 'in another state'}`,
   IDEMPOTENCY_CONFLICT: (d) =>
     `Idempotency key '${d.key}' was already used for job ${d.existingJobId} with a different input`,

@@ -124,6 +124,10 @@ export const french: Catalogue = {
         ? `Éléments « ${d.kind} » connus : ${d.known.join(', ')}.`
         : `Aucun élément « ${d.kind} » n'est configuré.`),
   ],
+  AMBIGUOUS_ID: (d) => [
+    `« ${d.prefix} » est le début de plusieurs identifiants${d.more ? ' (les premiers sont listés)' : ''} : ${d.matches.join(', ')}.`,
+    `Tapez davantage de caractères de l'identifiant, ou l'identifiant entier.`,
+  ],
   CONFLICT: (d) => [
     `${d.kind} « ${d.id} » est dans l'état ${d.state ?? 'autre'}${d.allowed?.length ? ` ; cette action n'est possible que dans l'état ${d.allowed.join(' ou ')}` : ''}.`,
   ],

@@ -1,0 +1,6 @@
+/** The HTTP server (layer L5): `createServer(hf)` and what the CLI needs to run it. */
+export { ApiKeys, type KeyInfo } from './auth/api-keys.js';
+export type { Access, Principal } from './auth/principal.js';
+export { createServer, type HoldfastServer } from './create-server.js';
+export { applyRetention, type RetentionOptions, type RetentionReport } from './retention.js';
+export { isLoopback, resolveServerOptions, type ServerOptions, serverDefaults } from './server-options.js';

@@ -1,0 +1,97 @@
+import type { ServerResponse } from 'node:http';
+import type { AnyHoldfastEvent } from '../../events/event-map.js';
+import type { LiveStream } from './live-hub.js';
+
+/**
+ * A slow reader is cut off rather than buffered without end: it reconnects with Last-Event-ID
+ * and the timeline gives it what it missed.
+ */
+const maxBufferedBytes = 4 * 1024 * 1024;
+
+/** Tells browsers' EventSource how long to wait before reconnecting. */
+const reconnectMs = 1000;
+
+const jobFrames = new WeakMap<AnyHoldfastEvent, string>();
+const globalFrames = new WeakMap<AnyHoldfastEvent, string>();
+
+/**
+ * An event as an SSE frame: `id:` is the job's seq on a job's stream and the global event id on
+ * `/v1/events`, so Last-Event-ID resumes either. Made once per event and shared by every stream
+ * that sends it.
+ */
+export function sseFrame(event: AnyHoldfastEvent, idKind: 'seq' | 'global'): string {
+  const cache = idKind === 'seq' ? jobFrames : globalFrames;
+  let frame = cache.get(event);
+  if (frame === undefined) {
+    const id = idKind === 'seq' ? event.seq : event.id;
+    frame = `id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+    cache.set(event, frame);
+  }
+  return frame;
+}
+
+/** One Server-Sent Events response. */
+export class SseConnection implements LiveStream {
+  readonly #raw: ServerResponse;
+  readonly #onClose = new Set<() => void>();
+  #closed = false;
+
+  constructor(raw: ServerResponse) {
+    this.#raw = raw;
+    raw.on('close', () => this.#finish());
+  }
+
+  /** Sends the headers at once, so the client knows the stream is open before the first event. */
+  open(headers: Record<string, string> = {}): void {
+    this.#raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      // Proxies such as nginx buffer responses unless told not to.
+      'x-accel-buffering': 'no',
+      ...headers,
+    });
+    this.#raw.write(`retry: ${reconnectMs}\n\n`);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  onClose(fn: () => void): void {
+    if (this.#closed) fn();
+    else this.#onClose.add(fn);
+  }
+
+  send(frame: string): void {
+    if (this.#closed) return;
+    if (this.#raw.writableLength > maxBufferedBytes) {
+      this.#raw.destroy();
+      return;
+    }
+    this.#raw.write(frame);
+  }
+
+  heartbeat(): void {
+    this.send(`: heartbeat ${new Date().toISOString()}\n\n`);
+  }
+
+  /** Ends the stream, after a last frame if given. */
+  end(frame?: string): void {
+    if (this.#closed) return;
+    if (frame) this.#raw.write(frame);
+    this.#raw.end();
+    this.#finish();
+  }
+
+  close(reason: 'shutdown'): void {
+    this.end(`event: closing\ndata: ${JSON.stringify({ reason, retryAfterMs: reconnectMs })}\n\n`);
+  }
+
+  #finish(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const fn of this.#onClose) fn();
+    this.#onClose.clear();
+  }
+}

@@ -178,13 +178,19 @@ export async function createServer(hf: Holdfast, serverOptions: ServerOptions = 
       return url;
     },
     beginShutdown() {
-      if (closing) return;
+      if (context.state.draining) return;
       context.state.draining = true;
+      // Refuse new connections now; keep-alive ones left idle go too. Requests that still come
+      // on open connections get SHUTTING_DOWN, and /health/ready answers 503.
+      if (app.server.listening) {
+        app.server.close();
+        app.server.closeIdleConnections();
+      }
       hub.closeAll();
-      closing = app.close();
     },
     async close() {
       server.beginShutdown();
+      closing ??= app.close();
       await closing;
       hub.stop();
       metrics.stop();

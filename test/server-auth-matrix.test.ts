@@ -50,7 +50,11 @@ for (const backend of backends) {
     /** One request per route, by operationId. */
     const requests = (): Record<string, InjectOptions> => ({
       submitJob: { method: 'POST', url: '/v1/jobs', payload: { pipeline: 'echo', input: { n: 1 } } },
-      estimateJob: { method: 'POST', url: '/v1/jobs/estimate', payload: { pipeline: 'echo', input: { n: 1 } } },
+      estimateJob: {
+        method: 'POST',
+        url: '/v1/jobs/estimate',
+        payload: { pipeline: 'echo', input: { n: 1 } },
+      },
       listJobs: { method: 'GET', url: '/v1/jobs' },
       getJob: { method: 'GET', url: `/v1/jobs/${jobA}` },
       retryJob: { method: 'POST', url: `/v1/jobs/${jobA}/retry` },
@@ -81,7 +85,11 @@ for (const backend of backends) {
       revokeKey: { method: 'DELETE', url: `/v1/keys/${throwawayKey}` },
       rotateAdminKey: { method: 'POST', url: '/v1/keys/admin/rotate' },
       listTenants: { method: 'GET', url: '/v1/tenants' },
-      cleanup: { method: 'POST', url: '/v1/maintenance/cleanup', payload: { olderThan: '3650d', dryRun: true } },
+      cleanup: {
+        method: 'POST',
+        url: '/v1/maintenance/cleanup',
+        payload: { olderThan: '3650d', dryRun: true },
+      },
       openapi: { method: 'GET', url: '/openapi.json' },
       docs: { method: 'GET', url: '/docs' },
       metrics: { method: 'GET', url: '/metrics' },
@@ -111,9 +119,11 @@ for (const backend of backends) {
             res.stream().destroy();
           }
           const want = expected(route, who);
-          const ok =
-            want === 'allowed' ? ![401, 403, 404].includes(status) && status < 500 : status === want;
-          if (!ok) failures.push(`${route.method} ${route.url} as ${who}: ${status} (wanted ${want}) ${body.slice(0, 200)}`);
+          const ok = want === 'allowed' ? ![401, 403, 404].includes(status) && status < 500 : status === want;
+          if (!ok)
+            failures.push(
+              `${route.method} ${route.url} as ${who}: ${status} (wanted ${want}) ${body.slice(0, 200)}`,
+            );
           if (status >= 400) {
             const envelope = JSON.parse(body) as { error?: { code?: string; recommendations?: string[] } };
             if (typeof envelope.error?.code !== 'string' || !Array.isArray(envelope.error.recommendations)) {
@@ -125,7 +135,9 @@ for (const backend of backends) {
           }
           cells.push(String(status));
         }
-        rows.push(`${`${route.method} ${route.url}`.padEnd(34)} ${cells.map((c) => c.padStart(4)).join(' ')}`);
+        rows.push(
+          `${`${route.method} ${route.url}`.padEnd(34)} ${cells.map((c) => c.padStart(4)).join(' ')}`,
+        );
       }
       expect(failures, `\n${principals.join(' ')}\n${rows.join('\n')}`).toEqual([]);
     });

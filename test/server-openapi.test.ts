@@ -62,14 +62,22 @@ describe('OpenAPI document and reference page', () => {
   it('describes bodies, parameters and the error envelope from the same zod schemas the server checks', () => {
     const paths = document.paths as Record<string, Record<string, Record<string, unknown>>>;
     const submit = paths['/v1/jobs']!.post!;
-    const body = (submit.requestBody as { content: Record<string, { schema: Record<string, unknown> }> }).content[
-      'application/json'
-    ]!.schema;
+    const body = (submit.requestBody as { content: Record<string, { schema: Record<string, unknown> }> })
+      .content['application/json']!.schema;
     expect(body).toMatchObject({ type: 'object', required: ['pipeline', 'input'] });
-    expect(Object.keys(submit.responses as object)).toEqual(expect.arrayContaining(['202', '200', '401', '409', '429']));
+    expect(Object.keys(submit.responses as object)).toEqual(
+      expect.arrayContaining(['202', '200', '401', '409', '429']),
+    );
     const list = paths['/v1/jobs']!.get!;
     expect((list.parameters as Array<{ name: string; in: string }>).map((p) => `${p.in}:${p.name}`)).toEqual(
-      expect.arrayContaining(['query:state', 'query:pipeline', 'query:tenant', 'query:since', 'query:cursor', 'query:limit']),
+      expect.arrayContaining([
+        'query:state',
+        'query:pipeline',
+        'query:tenant',
+        'query:since',
+        'query:cursor',
+        'query:limit',
+      ]),
     );
     const schemas = (document.components as { schemas: Record<string, unknown> }).schemas;
     expect(Object.keys(schemas)).toEqual(expect.arrayContaining(['Error', 'Job']));

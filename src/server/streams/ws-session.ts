@@ -16,7 +16,7 @@ const subscriptionId = z.string().min(1).max(100);
 const eventType = z.string().regex(/^[a-z][a-z-]*:(\*|[a-z][a-z-]*)$/);
 
 /** What a WebSocket client may send. */
-export const wsClientMessage = z.discriminatedUnion('type', [
+export const wsClientMessage = z.union([
   z
     .object({
       type: z.literal('subscribe'),
@@ -79,7 +79,7 @@ export class WsSession implements LiveStream {
     this.#untrack = hub.track(this);
     socket.on('message', (data, isBinary) => {
       if (isBinary) return this.#error(invalid('', 'send JSON text messages'));
-      void this.#receive(data.toString());
+      this.#receive(data.toString()).catch((error: unknown) => this.#o.onError(error));
     });
     socket.on('close', () => this.#finish());
     socket.on('error', () => this.#finish());

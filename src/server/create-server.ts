@@ -1,5 +1,5 @@
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { type HoldfastError, holdfastError, isHoldfastError } from '../errors/holdfast-error.js';
 import { pickLocale } from '../errors/recommendations.js';
 import type { Holdfast } from '../runtime/holdfast.js';
@@ -97,6 +97,25 @@ export async function createServer(hf: Holdfast, serverOptions: ServerOptions = 
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 200 },
+    // Failures the router meets before any route runs: a URL it cannot decode, a path segment
+    // longer than any id. The same envelope as everything else.
+    frameworkErrors: (error, request, reply) => {
+      const where =
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? 'a path segment is longer than 200 characters'
+          : 'is not a valid URL';
+      const answer = errorReply(
+        holdfastError('VALIDATION_ERROR', {
+          field: 'url',
+          issues: [{ path: 'url', message: where }],
+          subject: 'request',
+        }),
+        pickLocale(request.headers['accept-language']),
+        clock.now(),
+      );
+      // Typed loosely by Fastify here (no route, no schema): the raw reply takes any status.
+      (reply as FastifyReply).code(answer.status).headers(answer.headers).send(answer.body);
+    },
   });
   app.decorateRequest('principal', undefined);
   installBodyParsing(app);

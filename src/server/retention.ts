@@ -67,29 +67,26 @@ export async function applyRetention(store: Store, options: RetentionOptions): P
       setTimeout(resolve, pause);
     });
 
-  // Job ids are UUIDv7: a job created before the cutoff has an id below this one, so old jobs
-  // are walked along the primary key.
-  const bound = idAt(options.now - options.olderThanMs);
   if (report.dryRun) {
     const count = async (sql: string, params: unknown[]) =>
       (await store.query<{ n: number }>(sql, params)).rows[0]?.n ?? 0;
     report.jobs = await count(
-      `select count(*)::int as n from holdfast.jobs where id < $1 and ${finished} and finished_at < $2`,
-      [bound, cutoff],
+      `select count(*)::int as n from holdfast.jobs where finished_at < $1 and ${finished}`,
+      [cutoff],
     );
     report.events =
       (await count(
         `select count(*)::int as n from holdfast.events e join holdfast.jobs j on j.id = e.job_id
-          where j.id < $1 and j.state in ('succeeded', 'failed', 'cancelled') and j.finished_at < $2`,
-        [bound, cutoff],
+          where j.finished_at < $1 and j.state in ('succeeded', 'failed', 'cancelled')`,
+        [cutoff],
       )) +
       (await count(`select count(*)::int as n from holdfast.events where job_id is null and at < $1`, [
         cutoff,
       ]));
     report.steps = await count(
       `select count(*)::int as n from holdfast.steps s join holdfast.jobs j on j.id = s.job_id
-        where j.id < $1 and j.state = 'succeeded' and j.finished_at < $2`,
-      [bound, cutoff],
+        where j.finished_at < $1 and j.state = 'succeeded'`,
+      [cutoff],
     );
     report.idempotencyKeys = await count(
       `select count(*)::int as n from holdfast.idempotency_keys where expires_at < $1`,
@@ -106,15 +103,17 @@ export async function applyRetention(store: Store, options: RetentionOptions): P
     return report;
   }
 
-  let after = '00000000-0000-0000-0000-000000000000';
+  // Finished jobs, oldest first, along the finished_at index; a page starts after the last one.
+  let after: { at: string; id: string } = { at: '-infinity', id: '00000000-0000-0000-0000-000000000000' };
   for (;;) {
-    const { rows } = await store.query<{ id: string; state: string }>(
-      `select id, state from holdfast.jobs where id > $1 and id < $2 and ${finished} and finished_at < $3
-        order by id limit $4`,
-      [after, bound, cutoff, batch],
+    const { rows } = await store.query<{ id: string; state: string; finished_at: Date }>(
+      `select id, state, finished_at from holdfast.jobs
+        where finished_at < $1 and (finished_at, id) > ($2::timestamptz, $3::uuid) and ${finished}
+        order by finished_at, id limit $4`,
+      [cutoff, after.at, after.id, batch],
     );
     if (rows.length === 0) break;
-    after = rows.at(-1)!.id;
+    after = { at: rows.at(-1)!.finished_at.toISOString(), id: rows.at(-1)!.id };
     const all = rows.map((r) => r.id);
     const succeeded = rows.filter((r) => r.state === 'succeeded').map((r) => r.id);
     const [events, steps] = await store.transaction(async (tx) => [
@@ -166,10 +165,4 @@ export async function applyRetention(store: Store, options: RetentionOptions): P
     'callReservations',
   );
   return report;
-}
-
-/** The smallest UUIDv7 of a millisecond. */
-function idAt(ms: number): string {
-  const hex = Math.max(0, Math.floor(ms)).toString(16).padStart(12, '0').slice(-12);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7000-8000-000000000000`;
 }

@@ -30,3 +30,8 @@ create table holdfast.server_secrets (
   secret text not null,
   created_at timestamptz not null
 );
+
+-- Retention (`holdfast cleanup`) walks finished jobs from the oldest. Only finished rows are in
+-- this index, and a job enters it once, when it finishes (that update already changes indexed
+-- columns, so it costs no HOT update).
+create index jobs_finished_idx on holdfast.jobs (finished_at, id) where finished_at is not null;

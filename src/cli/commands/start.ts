@@ -108,7 +108,7 @@ async function serve(options: ServeOptions, mode: Mode): Promise<void> {
     });
     hf = demo.hf;
   } else {
-    hf = createHoldfast({ ...config!, database });
+    hf = createHoldfast({ ...config, pipelines: config?.pipelines ?? [], database });
     await hf.ready();
   }
 

@@ -256,9 +256,10 @@ describe.runIf(postgres.available)('holdfast api and holdfast worker processes o
     const database = await postgres.database();
     const migrated = await run(['migrate', '--database', database]);
     expect(migrated.code, migrated.stderr).toBe(0);
-    const worker = runCli(['worker', '--config', config, '--database', database]);
+    const worker = runCli(['worker', '--config', config, '--database', database, '--metrics-port', '0']);
     running.push(worker);
-    await worker.waitFor('Holdfast worker running', 60_000);
+    const banner = await worker.waitFor('Holdfast worker running', 60_000);
+    const workerUrl = /Metrics and health at (http:\/\/\S+)\/metrics/.exec(banner)![1]!;
     const { cli, url } = await serve(['api', '--config', config, '--port', '0', '--database', database]);
     expect(cli.stdout()).toContain('none in this process (holdfast api)');
     const res = await fetch(`${url}/v1/jobs`, {
@@ -279,6 +280,15 @@ describe.runIf(postgres.available)('holdfast api and holdfast worker processes o
     expect(started.payload.workerId).toContain(`:${worker.child.pid}:`);
     const health = (await (await fetch(`${url}/health`)).json()) as { workers: { running: boolean } };
     expect(health.workers.running).toBe(false);
+    // Each process counts what it did: the worker ran the job, the API accepted it.
+    const scrape = async (base: string) => (await fetch(`${base}/metrics`, { headers: auth() })).text();
+    const finished = 'holdfast_jobs_finished_total{pipeline="ticker",state="succeeded"} 1';
+    expect(await scrape(workerUrl)).toContain(finished);
+    const api = await scrape(url);
+    expect(api).not.toContain(finished);
+    expect(api).toContain('holdfast_submissions_total{pipeline="ticker",outcome="accepted"} 1');
+    expect((await fetch(`${workerUrl}/health/ready`)).status).toBe(200);
+    expect((await fetch(`${workerUrl}/v1/jobs`, { headers: auth() })).status).toBe(404);
     for (const p of [cli, worker]) p.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
     expect(await worker.exited).toBe(0);

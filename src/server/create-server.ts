@@ -151,27 +151,28 @@ export async function createServer(hf: Holdfast, serverOptions: ServerOptions = 
     document ??= openApiDocument(routes, packageVersion);
     return document;
   };
-  const routes: AnyRouteSpec[] = [
-    ...jobRoutes(context),
-    ...streamRoutes(context),
-    wsRouteDoc,
-    ...pipelineRoutes(context),
-    ...quotaRoutes(context),
-    ...healthRoutes(context),
-    ...adminRoutes(context),
-  ];
-  routes.push(
-    ...docsRoutes({
-      document: openApi,
-      page: () => {
-        page ??= docsPage(openApi());
-        return page;
-      },
-      metrics: () => metrics.render(),
-    }),
-  );
+  const routes: AnyRouteSpec[] = options.operationsOnly
+    ? [...healthRoutes(context)]
+    : [
+        ...jobRoutes(context),
+        ...streamRoutes(context),
+        wsRouteDoc,
+        ...pipelineRoutes(context),
+        ...quotaRoutes(context),
+        ...healthRoutes(context),
+        ...adminRoutes(context),
+      ];
+  const documents = docsRoutes({
+    document: openApi,
+    page: () => {
+      page ??= docsPage(openApi());
+      return page;
+    },
+    metrics: () => metrics.render(),
+  });
+  routes.push(...(options.operationsOnly ? documents.filter((r) => r.operationId === 'metrics') : documents));
   registerRoutes(app, routes, authenticator);
-  registerWebSocket(app, context, authenticator);
+  if (!options.operationsOnly) registerWebSocket(app, context, authenticator);
   await app.ready();
 
   let url: string | undefined;

@@ -24,6 +24,11 @@ export interface ServerOptions {
    * embedded data directory, so that the CLI on this machine reaches the running server.
    */
   readonly localToken?: string;
+  /**
+   * Serve only health and metrics (`holdfast worker --metrics-port`): a worker process is then
+   * probed and scraped like the others, and offers no API.
+   */
+  readonly operationsOnly?: boolean;
 }
 
 export interface ResolvedServerOptions {
@@ -35,6 +40,7 @@ export interface ResolvedServerOptions {
   readonly jobTokenTtlMs: number;
   readonly keyCacheTtlMs: number;
   readonly localToken: string | undefined;
+  readonly operationsOnly: boolean;
 }
 
 export const serverDefaults = {
@@ -112,6 +118,7 @@ export function resolveServerOptions(
     jobTokenTtlMs,
     keyCacheTtlMs: duration(options.keyCacheTtl, serverDefaults.keyCacheTtlMs, 'keyCacheTtl'),
     localToken: options.localToken,
+    operationsOnly: options.operationsOnly ?? false,
   };
 }
 

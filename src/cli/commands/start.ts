@@ -16,6 +16,7 @@ interface ServeOptions extends GlobalOptions {
   grace?: number;
   demo?: boolean;
   jobs?: number;
+  metricsPort?: number;
 }
 
 interface Mode {
@@ -55,6 +56,12 @@ export function registerStart(program: Command): void {
       'on SIGTERM, how long running jobs get to finish (default 10s)',
       parseMsOption,
     )
+    .option(
+      '--metrics-port <port>',
+      'serve /metrics and /health/* (no API) on this port, to probe and scrape this worker',
+      parseIntOption,
+    )
+    .option('--host <host>', 'address for --metrics-port (default 127.0.0.1)')
     .action((options: ServeOptions) => serve(options, { api: false, workers: true }));
 }
 
@@ -138,9 +145,20 @@ async function serve(options: ServeOptions, mode: Mode): Promise<void> {
       else if (mode.workers) await hf.start();
       say(banner({ url, hf, database, admin, demo, options, mode, graceMs }));
     } else {
+      let metrics = '';
+      if (options.metricsPort !== undefined) {
+        server = await createServer(hf, {
+          ...(options.host === undefined ? {} : { host: options.host }),
+          port: options.metricsPort,
+          operationsOnly: true,
+        });
+        if (process.env.HOLDFAST_ADMIN_KEY)
+          await server.context.keys.ensureAdmin({ key: process.env.HOLDFAST_ADMIN_KEY });
+        metrics = ` Metrics and health at ${await server.listen()}/metrics (admin key).`;
+      }
       await hf.start();
       say(
-        `Holdfast worker running on ${hf.store.description} for ${config!.pipelines.map((p) => p.name).join(', ')}. Ctrl+C or SIGTERM stops it (running jobs get ${graceMs / 1000} s).`,
+        `Holdfast worker running on ${hf.store.description} for ${config!.pipelines.map((p) => p.name).join(', ')}.${metrics} Ctrl+C or SIGTERM stops it (running jobs get ${graceMs / 1000} s).`,
       );
     }
   } catch (error) {

@@ -26,6 +26,7 @@ import type { ServerContext } from './server-context.js';
 import { type ResolvedServerOptions, resolveServerOptions, type ServerOptions } from './server-options.js';
 import { LiveHub } from './streams/live-hub.js';
 import { PipelineOfJob } from './streams/pipeline-of-job.js';
+import { SharedReplay } from './streams/shared-replay.js';
 
 export interface HoldfastServer {
   /** The Fastify instance: `app.inject()` in tests; later layers mount more on it (the dashboard at `/`). */
@@ -78,6 +79,7 @@ export async function createServer(hf: Holdfast, serverOptions: ServerOptions = 
     tokens,
     hub,
     pipelineOf,
+    replay: new SharedReplay(store),
     metrics,
     state: { draining: false, startedAt: Date.now() },
     version: packageVersion,

@@ -7,6 +7,7 @@ import type { ServerMetrics } from './metrics/server-metrics.js';
 import type { ResolvedServerOptions } from './server-options.js';
 import type { LiveHub } from './streams/live-hub.js';
 import type { PipelineOfJob } from './streams/pipeline-of-job.js';
+import type { SharedReplay } from './streams/shared-replay.js';
 
 /** Whether the process is serving or shutting down. */
 export interface ServerState {
@@ -25,6 +26,7 @@ export interface ServerContext {
   readonly tokens: JobTokens;
   readonly hub: LiveHub;
   readonly pipelineOf: PipelineOfJob;
+  readonly replay: SharedReplay;
   readonly metrics: ServerMetrics;
   readonly state: ServerState;
   readonly version: string;

@@ -61,7 +61,7 @@ export function streamRoutes(ctx: ServerContext): AnyRouteSpec[] {
         connection.open();
         const feed = new JobFeed({
           hub,
-          sql: services.store,
+          replay: ctx.replay,
           jobId: job.id,
           afterSeq,
           sink: {

@@ -56,6 +56,7 @@ export function registerWebSocket(
         locale: pickLocale(request.headers['accept-language']),
         hub,
         sql: services.store,
+        replay: ctx.replay,
         findJob: (id) => findJob(ctx, principal, id),
         jobState: async (id) => (await ctx.hf.jobs.get(id)).state,
         pipelineOf: (jobId) => ctx.pipelineOf.of(jobId),

@@ -35,6 +35,7 @@ export class SseConnection implements LiveStream {
   readonly #raw: ServerResponse;
   readonly #onClose = new Set<() => void>();
   #closed = false;
+  #queued: string | undefined;
 
   constructor(raw: ServerResponse) {
     this.#raw = raw;
@@ -63,14 +64,31 @@ export class SseConnection implements LiveStream {
     else this.#onClose.add(fn);
   }
 
+  /**
+   * Queues a frame; the frames queued in one turn of the event loop leave in one write. A commit
+   * publishes several events at once (a step's end and the next one's start), and with a
+   * thousand streams on one job each write is a system call: this halves them or better.
+   */
   send(frame: string): void {
     if (this.#closed) return;
+    if (this.#queued === undefined) {
+      this.#queued = frame;
+      setImmediate(this.#flush);
+    } else {
+      this.#queued += frame;
+    }
+  }
+
+  readonly #flush = () => {
+    const data = this.#queued;
+    this.#queued = undefined;
+    if (this.#closed || data === undefined) return;
     if (this.#raw.writableLength > maxBufferedBytes) {
       this.#raw.destroy();
       return;
     }
-    this.#raw.write(frame);
-  }
+    this.#raw.write(data);
+  };
 
   heartbeat(): void {
     this.send(`: heartbeat ${new Date().toISOString()}\n\n`);
@@ -79,7 +97,9 @@ export class SseConnection implements LiveStream {
   /** Ends the stream, after a last frame if given. */
   end(frame?: string): void {
     if (this.#closed) return;
-    if (frame) this.#raw.write(frame);
+    const last = (this.#queued ?? '') + (frame ?? '');
+    this.#queued = undefined;
+    if (last) this.#raw.write(last);
     this.#raw.end();
     this.#finish();
   }

@@ -11,6 +11,7 @@ import { errorReply } from '../http/error-reply.js';
 import { GlobalFeed, type GlobalFilter } from './global-feed.js';
 import { JobFeed } from './job-feed.js';
 import type { LiveHub, LiveStream } from './live-hub.js';
+import type { SharedReplay } from './shared-replay.js';
 
 const subscriptionId = z.string().min(1).max(100);
 const eventType = z.string().regex(/^[a-z][a-z-]*:(\*|[a-z][a-z-]*)$/);
@@ -51,6 +52,7 @@ export interface WsSessionOptions {
   readonly locale: Locale;
   readonly hub: LiveHub;
   readonly sql: Sql;
+  readonly replay: SharedReplay;
   readonly findJob: (idOrPrefix: string) => Promise<Job>;
   readonly jobState: (id: string) => Promise<Job['state']>;
   readonly pipelineOf: (jobId: string) => Promise<string | undefined>;
@@ -146,7 +148,7 @@ export class WsSession implements LiveStream {
     const job = await this.#o.findJob(jobIdOrPrefix);
     const feed = new JobFeed({
       hub: this.#o.hub,
-      sql: this.#o.sql,
+      replay: this.#o.replay,
       jobId: job.id,
       afterSeq: after,
       sink: {

@@ -77,9 +77,9 @@ if (config.mode === 'submit') {
               const match = /(?:^|\n)data: \{"id":(\d+)/.exec(frame);
               if (!match) continue;
               const id = Number(match[1]);
-              let list = received.get(id);
-              if (!list) received.set(id, (list = []));
-              list.push(at);
+              const list = received.get(id);
+              if (list) list.push(at);
+              else received.set(id, [at]);
             }
           });
           res.on('end', () => {

@@ -1,5 +1,8 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createServer } from '../src/server/create-server.js';
+import { defineRoute } from '../src/server/http/route-spec.js';
 import { type TestServer, testServer } from './support/server.js';
 
 describe('OpenAPI document and reference page', () => {
@@ -93,5 +96,51 @@ describe('OpenAPI document and reference page', () => {
       expect(res.body).toContain(`id="${operationId}"`);
     }
     expect(res.body).toContain('/v1/jobs/{id}/events');
+  });
+
+  it('takes more routes and mounts from later parts, with the same authentication, validation and document', async () => {
+    const extended = await createServer(
+      t.hf,
+      {},
+      {
+        routes: () => [
+          defineRoute({
+            method: 'GET',
+            url: '/v1/notifications',
+            operationId: 'listNotifications',
+            summary: 'Notifications (a later part)',
+            tags: ['jobs'],
+            access: 'tenant',
+            query: z.object({ limit: z.string().regex(/^\d+$/).optional() }).strict(),
+            responses: {
+              200: { description: 'None yet', schema: z.object({ notifications: z.array(z.unknown()) }) },
+            },
+            handler: async () => ({ status: 200, body: { notifications: [] } }),
+          }),
+        ],
+        mount: (app) => {
+          app.get('/', async (_request, reply) =>
+            reply.type('text/html').send('<!doctype html><title>dashboard</title>'),
+          );
+        },
+      },
+    );
+    try {
+      const admin = t.auth(t.adminKey);
+      expect((await extended.app.inject({ method: 'GET', url: '/v1/notifications' })).statusCode).toBe(401);
+      expect(
+        (await extended.app.inject({ method: 'GET', url: '/v1/notifications?limit=x', headers: admin }))
+          .statusCode,
+      ).toBe(400);
+      expect(
+        (await extended.app.inject({ method: 'GET', url: '/v1/notifications', headers: admin })).json(),
+      ).toEqual({
+        notifications: [],
+      });
+      expect(Object.keys((extended.openApi().paths as object) ?? {})).toContain('/v1/notifications');
+      expect((await extended.app.inject({ method: 'GET', url: '/' })).body).toContain('dashboard');
+    } finally {
+      await extended.close();
+    }
   });
 });

@@ -49,12 +49,30 @@ export interface HoldfastServer {
   openApi(): Record<string, unknown>;
 }
 
+/** What later parts plug into the server before it starts (notifications, the dashboard). */
+export interface ServerExtensions {
+  /**
+   * More routes, declared like the built-in ones: they get authentication, validation, the error
+   * envelope and their place in the OpenAPI document (`GET /v1/notifications`).
+   */
+  readonly routes?: (context: ServerContext) => readonly AnyRouteSpec[];
+  /**
+   * Anything else to mount on Fastify before it starts — the dashboard's static files at `/`,
+   * a cookie session. Runs after the API's routes are registered.
+   */
+  readonly mount?: (app: FastifyInstance, context: ServerContext) => void | Promise<void>;
+}
+
 /**
  * The HTTP face of a Holdfast instance: the API, live event streams, health, metrics, the
  * OpenAPI document and its reference page. Opens the instance's database if needed; starts no
  * worker (that is `hf.start()`'s job, so API-only and worker-only processes are one flag apart).
  */
-export async function createServer(hf: Holdfast, serverOptions: ServerOptions = {}): Promise<HoldfastServer> {
+export async function createServer(
+  hf: Holdfast,
+  serverOptions: ServerOptions = {},
+  extensions: ServerExtensions = {},
+): Promise<HoldfastServer> {
   const options = resolveServerOptions(serverOptions);
   const internals = internalsOf(hf);
   const services = await internals.open();
@@ -163,6 +181,7 @@ export async function createServer(hf: Holdfast, serverOptions: ServerOptions = 
         ...quotaRoutes(context),
         ...healthRoutes(context),
         ...adminRoutes(context),
+        ...(extensions.routes?.(context) ?? []),
       ];
   const documents = docsRoutes({
     document: openApi,
@@ -175,6 +194,7 @@ export async function createServer(hf: Holdfast, serverOptions: ServerOptions = 
   routes.push(...(options.operationsOnly ? documents.filter((r) => r.operationId === 'metrics') : documents));
   registerRoutes(app, routes, authenticator);
   if (!options.operationsOnly) registerWebSocket(app, context, authenticator);
+  await extensions.mount?.(app, context);
   await app.ready();
 
   let url: string | undefined;

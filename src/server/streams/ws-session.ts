@@ -169,7 +169,7 @@ export class WsSession implements LiveStream {
   async #followAll(id: string, filter: GlobalFilter): Promise<void> {
     const { principal } = this.#o;
     if (principal.kind === 'job') {
-      throw holdfastError('FORBIDDEN', { action: 'subscribe to events other than its job’s', role: 'job' });
+      throw holdfastError('FORBIDDEN', { action: 'GET /v1/ws {"type":"subscribe","types":…}', role: 'job' });
     }
     const feed = new GlobalFeed({
       hub: this.#o.hub,

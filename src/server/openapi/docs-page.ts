@@ -45,7 +45,7 @@ code,pre{font-family:ui-monospace,monospace;font-size:12px}pre{background:#f1f3f
 details{margin:4px 0}summary{cursor:pointer}.who{font-size:13px;color:#5b6475}
 @media (max-width:800px){.layout{grid-template-columns:1fr}nav{display:none}}
 </style></head><body>
-<header><h1>${esc(info.title)} API <small>${esc(info.version)}</small></h1><p>${esc(info.description)}</p>
+<header><h1>${esc(info.title)} API <small>${esc(info.version)}</small></h1><p>${inline(info.description)}</p>
 <p>Machine-readable: <a style="color:#9ec1ff" href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Authenticate with <code>Authorization: Bearer &lt;key&gt;</code>.</p></header>
 <div class="layout"><nav><ul>${toc}</ul></nav><main>${sections}
 <section><h2>Schemas</h2>${Object.entries(((document.components as Json).schemas as Json) ?? {})
@@ -64,7 +64,7 @@ function renderOperation({ method, path, op }: { method: string; path: string; o
     ? `<table><tr><th>Parameter</th><th>In</th><th>Schema</th><th>Description</th></tr>${parameters
         .map(
           (p) =>
-            `<tr><td><code>${esc(String(p.name))}</code>${p.required ? ' *' : ''}</td><td>${esc(String(p.in))}</td><td><code>${esc(summary(p.schema as Json))}</code></td><td>${esc(String(p.description ?? ''))}</td></tr>`,
+            `<tr><td><code>${esc(String(p.name))}</code>${p.required ? ' *' : ''}</td><td>${esc(String(p.in))}</td><td><code>${esc(summary(p.schema as Json))}</code></td><td>${inline(String(p.description ?? ''))}</td></tr>`,
         )
         .join('')}</table>`
     : '';
@@ -76,7 +76,7 @@ function renderOperation({ method, path, op }: { method: string; path: string; o
   const answers = Object.entries(responses)
     .map(([status, r]) => {
       const ref = typeof r.$ref === 'string' ? r.$ref : undefined;
-      const description = ref ? `Error envelope (see <code>Error</code>)` : esc(String(r.description ?? ''));
+      const description = ref ? `Error envelope (see <code>Error</code>)` : inline(String(r.description ?? ''));
       const content = r.content as Record<string, { schema: Json }> | undefined;
       const shown = content
         ? Object.entries(content)

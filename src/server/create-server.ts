@@ -116,6 +116,8 @@ export async function createServer(
     // Answered by our own hook, with the error envelope, instead of Fastify's plain 503.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    // No implicit HEAD twins: a HEAD on an event stream would hold a connection for nothing.
+    exposeHeadRoutes: false,
     routerOptions: { maxParamLength: 200 },
     // Failures the router meets before any route runs: a URL it cannot decode, a path segment
     // longer than any id. The same envelope as everything else.

@@ -43,7 +43,8 @@ h2{text-transform:capitalize;border-bottom:2px solid #d9dee7;padding-bottom:4px}
 .muted{color:#5b6475}table{border-collapse:collapse;width:100%;margin:6px 0;font-size:13px}td,th{border-top:1px solid #e6e9ef;padding:4px 6px;text-align:left;vertical-align:top}
 code,pre{font-family:ui-monospace,monospace;font-size:12px}pre{background:#f1f3f7;padding:8px;border-radius:6px;overflow:auto;max-height:360px}
 details{margin:4px 0}summary{cursor:pointer}.who{font-size:13px;color:#5b6475}
-@media (max-width:800px){.layout{grid-template-columns:1fr}nav{display:none}}
+main{min-width:0}.op{overflow-wrap:anywhere}
+@media (max-width:800px){.layout{grid-template-columns:1fr;padding:16px}nav{display:none}table{display:block;overflow-x:auto}}
 </style></head><body>
 <header><h1>${esc(info.title)} API <small>${esc(info.version)}</small></h1><p>${inline(info.description)}</p>
 <p>Machine-readable: <a style="color:#9ec1ff" href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Authenticate with <code>Authorization: Bearer &lt;key&gt;</code>.</p></header>

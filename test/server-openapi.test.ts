@@ -36,6 +36,9 @@ describe('OpenAPI document and reference page', () => {
       registered.push(`${route.method} ${route.url.replace(/:([A-Za-z]+)/g, '{$1}')}`);
     }
     expect(documented).toEqual(registered.sort());
+    // And Fastify serves exactly these (the WebSocket endpoint included), nothing undocumented.
+    const served = t.server.served.map((r) => r.replace(/:([A-Za-z]+)/g, '{$1}')).sort();
+    expect(served).toEqual(documented);
     for (const required of [
       'POST /v1/jobs',
       'POST /v1/jobs/estimate',

@@ -35,6 +35,8 @@ export interface HoldfastServer {
   readonly options: ResolvedServerOptions;
   /** Every route, as the OpenAPI document lists them. */
   readonly routes: readonly AnyRouteSpec[];
+  /** Every `METHOD /path` Fastify serves (to check the document against). */
+  readonly served: readonly string[];
   /** The base URL once listening (`http://127.0.0.1:8080`). */
   readonly url: string | undefined;
   /** Starts listening; PORT_IN_USE when the port is taken. Returns the base URL. */
@@ -140,6 +142,10 @@ export async function createServer(
     },
   });
   app.decorateRequest('principal', undefined);
+  const served: string[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) served.push(`${method} ${route.url}`);
+  });
   installBodyParsing(app);
   app.setErrorHandler((error, request, reply) => {
     const mapped = fromFastify(error as FastifyError, options.bodyLimit, request.headers['content-type']);
@@ -206,6 +212,7 @@ export async function createServer(
     context,
     options,
     routes,
+    served,
     get url() {
       return url;
     },

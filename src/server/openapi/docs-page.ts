@@ -77,7 +77,9 @@ function renderOperation({ method, path, op }: { method: string; path: string; o
   const answers = Object.entries(responses)
     .map(([status, r]) => {
       const ref = typeof r.$ref === 'string' ? r.$ref : undefined;
-      const description = ref ? `Error envelope (see <code>Error</code>)` : inline(String(r.description ?? ''));
+      const description = ref
+        ? `Error envelope (see <code>Error</code>)`
+        : inline(String(r.description ?? ''));
       const content = r.content as Record<string, { schema: Json }> | undefined;
       const shown = content
         ? Object.entries(content)

@@ -118,6 +118,30 @@ for (const backend of backends) {
       }
       expect(refused.stdout).toContain('"code":"QUOTA_EXCEEDED"');
       expect(refused.stdout).toMatch(/^x-token-required: 2160\r?$/m);
+
+      // The calls the job made show in health (breakers, recent latency) and in the metrics.
+      const health = (await (await fetch(`${env.HOLDFAST_URL}/health`)).json()) as {
+        providers: Array<{ name: string; breaker: string; latency: { calls: number; p50Ms: number | null } }>;
+      };
+      const openai = health.providers.find((p) => p.name === 'openai')!;
+      expect(openai.breaker).toBe('closed');
+      expect(openai.latency.calls).toBeGreaterThan(0);
+      expect(openai.latency.p50Ms).toBeGreaterThanOrEqual(0);
+      const metrics = await (
+        await fetch(`${env.HOLDFAST_URL}/metrics`, {
+          headers: { authorization: `Bearer ${env.HOLDFAST_KEY}` },
+        })
+      ).text();
+      expect(metrics).toMatch(
+        /^holdfast_provider_calls_total\{provider="openai",outcome="ok",code=""\} \d+/m,
+      );
+      expect(metrics).toContain(
+        'holdfast_provider_call_duration_seconds_bucket{le="0.005",provider="openai",outcome="ok"}',
+      );
+      expect(metrics).toContain('holdfast_provider_breaker_state{provider="anthropic",state="closed"} 1');
+      expect(metrics).toMatch(
+        /^holdfast_budget_held\{scope="global",meter="openai:tokens",period="day"\} 7200$/m,
+      );
     }, 120_000);
   });
 }

@@ -173,6 +173,15 @@ describe.runIf(postgres.available)('live event streams, a worker in another proc
     expect(errors).toEqual(['VALIDATION_ERROR', 'NOT_FOUND']);
     socket.send(JSON.stringify({ type: 'ping' }));
     await waitFor(() => messages.some((m) => m.type === 'pong'));
+    socket.send(JSON.stringify({ type: 'unsubscribe', id: 'all' }));
+    await waitFor(() => messages.some((m) => m.type === 'unsubscribed' && m.id === 'all'));
+    // A second filter, still subscribed, tells when the next job's end has been delivered.
+    socket.send(JSON.stringify({ type: 'subscribe', id: 'later', types: ['job:succeeded'] }));
+    await waitFor(() => messages.some((m) => m.type === 'subscribed' && m.id === 'later'));
+    const after = await submit(acmeKey, { pipeline: 'echo', input: { n: 1 } });
+    const about = (m: Record<string, unknown>) => (m.event as AnyHoldfastEvent | undefined)?.jobId === after;
+    await waitFor(() => messages.some((m) => m.subscription === 'later' && about(m)));
+    expect(messages.filter((m) => m.subscription === 'all' && about(m))).toEqual([]);
     socket.close();
   });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { hasCode, holdfastError } from '../../errors/holdfast-error.js';
 import type { Locale } from '../../errors/recommendations.js';
 import type { EstimateReport } from '../../ledger/ledger-reports.js';
+import type { AnyPipeline } from '../../runtime/pipeline.js';
 import { findJob, jobLinks, localizeJob } from '../http/job-access.js';
 import { type AnyRouteSpec, defineRoute } from '../http/route-spec.js';
 import { jobIdParams } from '../schemas/common.js';
@@ -60,8 +61,9 @@ export function jobRoutes(ctx: ServerContext): AnyRouteSpec[] {
       handler: async ({ principal, body, request }) => {
         const key = idempotencyKey(request.headers['idempotency-key']);
         const tenant = principal!.kind === 'tenant' ? principal!.tenant : body.tenant;
+        // By name: the input is checked against the pipeline's own schema by submit.
         const result = await hf
-          .submit(body.pipeline, body.input as never, {
+          .submit<AnyPipeline>(body.pipeline, body.input, {
             ...(tenant === undefined ? {} : { tenant }),
             ...(key === undefined ? {} : { idempotencyKey: key }),
             ...(body.runAt === undefined ? {} : { runAt: body.runAt }),
@@ -96,7 +98,7 @@ export function jobRoutes(ctx: ServerContext): AnyRouteSpec[] {
       handler: async ({ principal, body, locale }) => {
         const tenant = principal!.kind === 'tenant' ? principal!.tenant : body.tenant;
         const report = await hf
-          .estimate(body.pipeline, body.input as never, tenant === undefined ? {} : { tenant })
+          .estimate<AnyPipeline>(body.pipeline, body.input, tenant === undefined ? {} : { tenant })
           .catch((error: unknown) => {
             throw inBody(error);
           });
@@ -117,7 +119,7 @@ export function jobRoutes(ctx: ServerContext): AnyRouteSpec[] {
         if (query.cursor !== undefined && !fullId.test(query.cursor)) throw badCursor();
         const page = await hf.jobs
           .list({
-            ...(query.state === undefined ? {} : { state: query.state as never }),
+            ...(query.state === undefined ? {} : { state: query.state }),
             ...(query.pipeline === undefined ? {} : { pipeline: query.pipeline }),
             ...(tenant === undefined ? {} : { tenant }),
             ...(query.cursor === undefined ? {} : { after: query.cursor }),

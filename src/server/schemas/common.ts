@@ -14,7 +14,7 @@ export const errorEnvelopeSchema = z
   })
   .meta({ id: 'Error' });
 
-export const jobStateSchema = z.enum(jobStates as unknown as [string, ...string[]]);
+export const jobStateSchema = z.enum(jobStates);
 
 /** A job id, or a unique prefix of one. */
 export const jobIdParams = z.object({

@@ -1,4 +1,3 @@
-import { matches } from '../../events/event-bus.js';
 import { replayEvents } from '../../events/event-log.js';
 import type { AnyHoldfastEvent } from '../../events/event-map.js';
 import type { Sql } from '../../store/store.js';
@@ -7,7 +6,10 @@ import type { LiveHub } from './live-hub.js';
 
 /** What a caller of `GET /v1/events` or a WebSocket filter subscription asks for. */
 export interface GlobalFilter {
-  /** Exact types or prefixes such as `job:*`; none means every type. */
+  /**
+   * Exact types or prefixes such as `job:*`; none means every type. Any text: types that later
+   * parts add (`notification:*`) are filtered like the others.
+   */
   readonly types?: readonly string[] | undefined;
   readonly pipeline?: string | undefined;
   /** The admin may narrow to one tenant; a tenant's principal is narrowed to its own anyway. */
@@ -112,7 +114,12 @@ export class GlobalFeed {
   #visible(event: AnyHoldfastEvent): boolean {
     if (!canSeeEvent(this.#principal, event)) return false;
     if (this.#filter.tenant !== undefined && event.tenant !== this.#filter.tenant) return false;
-    return this.#filter.types === undefined || matches({ types: this.#filter.types as never }, event);
+    const { types } = this.#filter;
+    return (
+      types === undefined ||
+      types.length === 0 ||
+      types.some((t) => (t.endsWith(':*') ? event.type.startsWith(t.slice(0, -1)) : event.type === t))
+    );
   }
 
   async #wanted(event: AnyHoldfastEvent): Promise<boolean> {

@@ -11,6 +11,7 @@
  *   BACKENDS=postgres SECONDS=10 CONCURRENCY=32 npm run bench:api
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import pg from 'pg';
 import { z } from 'zod';
 import { createHoldfast, type Holdfast } from '../src/runtime/holdfast.js';
@@ -306,5 +307,7 @@ for (const backend of backends) {
   }
 }
 
+// The machine is shared: say how busy it was, since every figure here depends on it.
+notes['load average (1, 5, 15 min) at the end'] = loadavg().map((l) => Math.round(l * 100) / 100);
 report('api', rows, notes);
 process.exit(0);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { type Demo, startDemo } from '../../demo/run-demo.js';
+import { configError } from '../../errors/config-error.js';
 import { createHoldfast, type Holdfast } from '../../runtime/holdfast.js';
 import { createServer, type HoldfastServer } from '../../server/create-server.js';
 import { databaseOf, type GlobalOptions, loadConfig, withDatabase } from '../context.js';
@@ -98,9 +99,10 @@ async function serve(options: ServeOptions, mode: Mode): Promise<void> {
     ? (options.database ?? process.env.DATABASE_URL ?? '.holdfast')
     : databaseOf(options, config);
   if (!demoMode && mode.workers && (!config || config.pipelines.length === 0)) {
-    throw new Error(
-      'No pipelines to run: write a holdfast.config.js (export default defineConfig({ pipelines, providers })) or try --demo',
-    );
+    throw configError('pipelines', [
+      'is empty: write a holdfast.config.js (export default defineConfig({ pipelines, providers })), pass it with --config, or try --demo',
+      'est vide : écrivez un holdfast.config.js (export default defineConfig({ pipelines, providers })), passez-le avec --config, ou essayez --demo',
+    ]);
   }
   const graceMs = options.grace ?? (demoMode ? 5000 : 10_000);
 

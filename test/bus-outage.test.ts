@@ -3,8 +3,8 @@ import { startBusIngress } from '../src/bus/index.js';
 import { analyse } from './fixtures/bus-pipelines.js';
 import { backends } from './support/backends.js';
 import { type BrokerKit, natsKit, rabbitKit } from './support/bus-brokers.js';
-import { startCuttableProxy } from './support/bus-db-proxy.js';
 import { testHoldfast } from './support/holdfast.js';
+import { startTcpProxy } from './support/tcp-proxy.js';
 import { waitFor } from './support/wait.js';
 
 const postgres = backends.find((b) => b.name === 'postgres')!;
@@ -26,7 +26,7 @@ for (const [broker, makeKit] of [
 
     it('holds at most `inflight` messages, stops pulling instead of nacking in a loop, and resumes when the database is back', async () => {
       const direct = new URL(await postgres.database());
-      const proxy = await startCuttableProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+      const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
       const viaProxy = new URL(direct);
       viaProxy.port = String(proxy.port);
       // The outage is expected: keep its warnings out of the test output.
@@ -49,8 +49,9 @@ for (const [broker, makeKit] of [
           await kit.publish(names.from, JSON.stringify({ n: i }), { id: `outage-${i}` });
         }
         await waitFor(() => ingress.status().state === 'paused', 30_000, 'the ingress paused');
+        // It may pause before its first pull (the pool saw the outage first) or with messages in
+        // hand (a submit met it): either way never more than `inflight`.
         const pausedWith = ingress.status().routes[0]!.received;
-        expect(pausedWith).toBeGreaterThan(0);
         expect(pausedWith).toBeLessThanOrEqual(inflight);
         // Several attempts to reach the database fail meanwhile (the ingress's probes)…
         await waitFor(() => proxy.refused >= 4, 30_000, 'four failed attempts to reach the database');

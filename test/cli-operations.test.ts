@@ -6,6 +6,7 @@ import { NonRetriableError } from '../src/errors/holdfast-error.js';
 import { createHoldfast } from '../src/runtime/holdfast.js';
 import { definePipeline } from '../src/runtime/pipeline.js';
 import { type Simulator, startSimulator } from '../src/simulator/index.js';
+import { bundledMigrations } from '../src/store/migrate.js';
 import { runCli } from './support/cli.js';
 import { waitForState } from './support/holdfast.js';
 import { createTestDatabase, postgresReachable, type TestDatabase } from './support/postgres.js';
@@ -34,6 +35,13 @@ describe('holdfast --help', () => {
       ['quotas', 'status'],
       ['quotas', 'reset'],
       ['simulate'],
+      ['api'],
+      ['keys'],
+      ['keys', 'create'],
+      ['keys', 'list'],
+      ['keys', 'revoke'],
+      ['keys', 'rotate-admin'],
+      ['cleanup'],
     ];
     const results = await Promise.all(commands.map((c) => run([...c, '--help'])));
     for (const [i, result] of results.entries()) {
@@ -73,10 +81,13 @@ describe('holdfast migrate, jobs and quotas', () => {
   it('creates the schema once, then says it is up to date', async () => {
     const first = await run(['migrate', '--database', target.database]);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^Applied 0001, 0002 to .+; schema at 0002\.$/m);
+    const versions = bundledMigrations().map((m) => m.version);
+    const latest = versions.at(-1)!;
+    expect(first.stdout).toContain(`Applied ${versions.join(', ')} to `);
+    expect(first.stdout).toContain(`; schema at ${latest}.`);
     const again = await run(['migrate', '--database', target.database, '--json']);
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ applied: [], current: '0002' });
+    expect(JSON.parse(again.stdout)).toMatchObject({ applied: [], current: latest });
   });
 
   it('lists and shows jobs, with the error and what to do about it', async () => {
@@ -214,10 +225,11 @@ describe('holdfast start --demo', () => {
   it('runs the demo pipelines against the simulator, says where to look, and stops on SIGINT', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'holdfast-demo-'));
     try {
-      const cli = runCli(['start', '--demo', '--jobs', '1', '--database', join(dir, 'data')]);
+      const cli = runCli(['start', '--demo', '--jobs', '1', '--port', '0', '--database', join(dir, 'data')]);
       await cli.waitFor('Holdfast demo running', 60_000);
-      expect(cli.stdout()).toContain('Provider simulator   http://127.0.0.1:');
-      expect(cli.stdout()).toContain('not part of this build yet');
+      await cli.waitFor('Stop        Ctrl+C', 60_000);
+      expect(cli.stdout()).toMatch(/Simulator {3}http:\/\/127\.0\.0\.1:\d+/);
+      expect(cli.stdout()).toMatch(/Admin key {3}hf_admin_/);
       await cli.waitFor(/SUCCEEDED/, 60_000);
       cli.child.kill('SIGINT');
       expect(await cli.exited).toBe(0);

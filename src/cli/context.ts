@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import type { HoldfastConfig } from '../runtime/define-config.js';
-import { createHoldfast, type Holdfast } from '../runtime/holdfast.js';
 
 export interface GlobalOptions {
   readonly database?: string;
@@ -44,18 +43,6 @@ export async function loadConfig(options: GlobalOptions): Promise<HoldfastConfig
     return module.default;
   }
   return undefined;
-}
-
-/** Opens Holdfast for a command (no worker is started). */
-export async function openHoldfast(options: GlobalOptions): Promise<Holdfast> {
-  const config = await loadConfig(options);
-  const hf = createHoldfast({
-    ...config,
-    pipelines: config?.pipelines ?? [],
-    database: databaseOf(options, config),
-  });
-  await hf.ready();
-  return hf;
 }
 
 /** Prints a value as JSON, or as text through `text`. */

@@ -1,12 +1,2 @@
-import { readFileSync } from 'node:fs';
-
-/** The package version, read once from package.json (two levels up from src/cli and dist/cli). */
-export const version: string = (() => {
-  try {
-    return (
-      JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-    ).version;
-  } catch {
-    return '0.0.0';
-  }
-})();
+/** The package version (the server reports the same one in /health and /openapi.json). */
+export { packageVersion as version } from '../server/package-version.js';

@@ -7,6 +7,10 @@ import { productSourcing } from './product-sourcing.js';
 export interface Demo {
   readonly hf: Holdfast;
   readonly sim: Simulator;
+  /** The jobs submitted at start (empty until `begin()`). */
+  readonly jobIds: readonly string[];
+  /** Starts the workers and submits the demo's jobs (done by startDemo unless `start: false`). */
+  begin(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -23,6 +27,8 @@ export async function startDemo(options: {
   database: string;
   log: (line: string) => void;
   jobs?: number;
+  /** Start the workers and submit the jobs now (default true); false leaves it to `begin()`. */
+  start?: boolean;
 }): Promise<Demo> {
   const sim = await startSimulator({
     seed: 1,
@@ -69,19 +75,28 @@ export async function startDemo(options: {
     const line = describe(event);
     if (line) options.log(line);
   });
-  await hf.start();
-  const count = options.jobs ?? 2;
-  for (let i = 0; i < count; i++) {
-    await hf.submit(
-      analyzeDocument,
-      { title: `Tender VSGP-AO-${100 + i}`, pages: 4 + i * 2 },
-      { tenant: 'acme' },
+  const jobIds: string[] = [];
+  const begin = async () => {
+    await hf.start();
+    const count = options.jobs ?? 2;
+    for (let i = 0; i < count; i++) {
+      const job = await hf.submit(
+        analyzeDocument,
+        { title: `Tender VSGP-AO-${100 + i}`, pages: 4 + i * 2 },
+        { tenant: 'acme' },
+      );
+      jobIds.push(job.id);
+    }
+    jobIds.push(
+      (await hf.submit(productSourcing, { category: 'kitchen', maxResults: 40 }, { tenant: 'acme' })).id,
     );
-  }
-  await hf.submit(productSourcing, { category: 'kitchen', maxResults: 40 }, { tenant: 'acme' });
+  };
+  if (options.start !== false) await begin();
   return {
     hf,
     sim,
+    jobIds,
+    begin,
     async stop() {
       await hf.stop({ graceMs: 5000 });
       await hf.close();
@@ -91,7 +106,8 @@ export async function startDemo(options: {
 }
 
 function describe(event: AnyHoldfastEvent): string | undefined {
-  const job = event.jobId ? event.jobId.slice(-6) : '';
+  // The whole id: every command takes it (or a unique prefix), so a line can be copied as is.
+  const job = event.jobId ?? '';
   switch (event.type) {
     case 'job:queued':
       return `${job} queued       ${event.payload.pipeline}`;
@@ -112,14 +128,14 @@ function describe(event: AnyHoldfastEvent): string | undefined {
     case 'job:succeeded':
       return `${job} SUCCEEDED    in ${(event.payload.durationMs / 1000).toFixed(1)} s`;
     case 'job:failed':
-      return `${job} FAILED       ${event.payload.error.code}: ${event.payload.error.message}\n${event.payload.error.recommendations.map((r) => `         • ${r}`).join('\n')}`;
+      return `${job} FAILED       ${event.payload.error.code}: ${event.payload.error.message}\n${event.payload.error.recommendations.map((r) => `${' '.repeat(37)}• ${r}`).join('\n')}`;
     case 'quota:warning':
     case 'quota:exceeded':
-      return `budget       ${event.type} ${event.payload.scope} ${event.payload.meter} at ${event.payload.percent} %`;
+      return `${'budget'.padEnd(36)} ${event.type} ${event.payload.scope} ${event.payload.meter} at ${event.payload.percent} %`;
     case 'provider:circuit-opened':
-      return `provider     ${event.payload.provider} circuit OPEN (${event.payload.reason})`;
+      return `${'provider'.padEnd(36)} ${event.payload.provider} circuit OPEN (${event.payload.reason})`;
     case 'provider:circuit-closed':
-      return `provider     ${event.payload.provider} circuit closed`;
+      return `${'provider'.padEnd(36)} ${event.payload.provider} circuit closed`;
     default:
       return undefined;
   }

@@ -22,6 +22,7 @@ export const errorCodes = {
   ROLLBACK_FAILED: { status: 500, retryable: false },
   VALIDATION_ERROR: { status: 400, retryable: false },
   NOT_FOUND: { status: 404, retryable: false },
+  AMBIGUOUS_ID: { status: 400, retryable: false },
   CONFLICT: { status: 409, retryable: false },
   IDEMPOTENCY_CONFLICT: { status: 409, retryable: false },
   CANCELLED: { status: 499, retryable: false },

@@ -170,6 +170,15 @@ export interface ErrorDetailsMap {
     readonly subject?: string | undefined;
   };
   NOT_FOUND: { readonly kind: string; readonly id: string; readonly known?: readonly string[] | undefined };
+  /** A prefix typed for an id matches several (a job id prefix: `jobs show 019a7c`). */
+  AMBIGUOUS_ID: {
+    readonly kind: string;
+    readonly prefix: string;
+    /** The first few ids it matches. */
+    readonly matches: readonly string[];
+    /** More ids match than are listed. */
+    readonly more?: boolean | undefined;
+  };
   CONFLICT: {
     readonly kind: string;
     readonly id: string;

@@ -10,6 +10,7 @@ import {
   RetryAfterError,
   toHoldfastError,
 } from './holdfast-error.js';
+import { frenchMessage, localizedMessage } from './messages.js';
 import { pickLocale, recommend } from './recommendations.js';
 
 /** Realistic details for every code, so the catalogue is exercised on each one. */
@@ -67,6 +68,11 @@ const samples: { [C in ErrorCode]: ErrorDetailsMap[C] } = {
     issues: [{ path: 'url', message: 'Invalid URL', code: 'invalid_format', format: 'url' }],
   },
   NOT_FOUND: { kind: 'pipeline', id: 'analyse', known: ['analyze-document', 'product-sourcing'] },
+  AMBIGUOUS_ID: {
+    kind: 'job',
+    prefix: '019a7c3e',
+    matches: ['019a7c3e-1f2b-7c3d-8e4f-a1b2c3d4e5f6', '019a7c3e-2a0c-7d1e-9f00-b2c3d4e5f6a7'],
+  },
   CONFLICT: { kind: 'job', id: 'j1', state: 'running', allowed: ['failed', 'cancelled'] },
   IDEMPOTENCY_CONFLICT: { key: 'msg-1', existingJobId: 'j1' },
   CANCELLED: { jobId: 'j1', reason: 'requested by operator', step: 'embed' },
@@ -204,6 +210,19 @@ describe('HoldfastError', () => {
     );
     // A message the thrower wrote is theirs, in every language.
     expect(new NonRetriableError('not a PDF').localMessage('fr')).toBe('not a PDF');
+  });
+
+  it('has a French message for every code, and keeps messages the thrower wrote', () => {
+    for (const code of Object.keys(errorCodes) as ErrorCode[]) {
+      const error = new HoldfastError(code, samples[code] as never);
+      const fr = localizedMessage(error, 'fr');
+      expect(fr, code).toBe(frenchMessage(code, samples[code] as never));
+      expect(fr, code).not.toMatch(/undefined|NaN|\[object Object\]/);
+      expect(fr, code).not.toBe(error.message);
+      expect(localizedMessage(error, 'en'), code).toBe(error.message);
+    }
+    const own = new NonRetriableError('the document is not a PDF');
+    expect(localizedMessage(own, 'fr')).toBe('the document is not a PDF');
   });
 
   it('writes progress and figures into the diagnosis', () => {

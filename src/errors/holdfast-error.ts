@@ -1,6 +1,6 @@
 import { type ErrorCode, errorCodes, isErrorCode } from './error-codes.js';
 import type { ErrorDetailsMap } from './error-details.js';
-import { catalogueMessage, defaultMessage } from './messages.js';
+import { defaultMessage, localizedMessage } from './messages.js';
 import { type Locale, recommend } from './recommendations.js';
 
 /** Marks Holdfast errors so that `isHoldfastError` works across two copies of the package. */
@@ -66,8 +66,7 @@ export class HoldfastError<C extends ErrorCode = ErrorCode> extends Error {
    * wrote (a NonRetriableError's, a step's exception) is theirs and stays as written.
    */
   localMessage(locale: Locale = 'en'): string {
-    if (locale === 'en' || this.message !== defaultMessage(this.code, this.details)) return this.message;
-    return catalogueMessage(this.code, this.details, locale);
+    return localizedMessage(this, locale);
   }
 
   /**

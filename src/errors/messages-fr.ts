@@ -64,8 +64,10 @@ export const frenchMessages: Messages = {
     `Le job dépasserait son plafond de ${f.num(d.cap)} ${d.meter} (consommé ${f.num(d.used)}, demandé ${f.num(d.requested)})`,
   ROLLBACK_FAILED: (d) => `La compensation a échoué${d.step ? ` pour l'étape « ${d.step} »` : ''}`,
   VALIDATION_ERROR: (d) =>
-    `${subjects[d.subject ?? 'input'] ?? `Valeur (${d.subject}) invalide`}${d.field ? ` : champ \`${d.field}\`` : ''}`,
+    `${subjects[d.subject ?? 'input'] ?? `Valeur invalide (« ${d.subject} »)`}${d.field ? ` : champ \`${d.field}\`` : ''}`,
   NOT_FOUND: (d) => `${capitalise(frenchNoun(d.kind).one)} introuvable : « ${d.id} »`,
+  AMBIGUOUS_ID: (d) =>
+    `« ${d.prefix} » est le début de plusieurs identifiants de ${d.kind === 'job' ? 'jobs' : d.kind}`,
   CONFLICT: (d) =>
     `${theNoun(d.kind)} « ${d.id} » est ${d.state ? `à l'état « ${d.state} »` : 'dans un autre état'}`,
   IDEMPOTENCY_CONFLICT: (d) =>
@@ -150,6 +152,9 @@ const subjects: Record<string, string> = {
   input: 'Entrée invalide',
   filter: 'Filtre invalide',
   'submit options': 'Options de soumission invalides',
+  request: 'Requête invalide',
+  key: 'Clé invalide',
+  'WebSocket message': 'Message WebSocket invalide',
 };
 
 function period(p: string): string {

@@ -49,6 +49,8 @@ const messages: Messages = {
   VALIDATION_ERROR: (d) =>
     `Invalid ${d.subject ?? 'input'}${d.field ? ` at '${d.field}'` : ''}: ${d.issues[0]?.message ?? 'invalid value'}`,
   NOT_FOUND: (d) => `No ${d.kind} '${d.id}'`,
+  AMBIGUOUS_ID: (d) =>
+    `'${d.prefix}' matches ${d.more ? 'more than ' : ''}${d.matches.length} ${d.kind}s; type more of the id`,
   CONFLICT: (d) => `${d.kind} '${d.id}' is ${d.state ?? 'in another state'}`,
   IDEMPOTENCY_CONFLICT: (d) =>
     `Idempotency key '${d.key}' was already used for job ${d.existingJobId} with a different input`,
@@ -103,4 +105,28 @@ export function catalogueMessage<C extends ErrorCode>(
 ): string {
   if (locale === 'en') return defaultMessage(code, details);
   return (frenchMessages[code] as (d: ErrorDetailsMap[C]) => string)(details);
+}
+
+/** The French catalogue message of a code. */
+export function frenchMessage<C extends ErrorCode>(code: C, details: ErrorDetailsMap[C]): string {
+  return catalogueMessage(code, details, 'fr');
+}
+
+/**
+ * The message to show for an error (an instance or its stored JSON) in `locale`. A message the
+ * thrower wrote itself (a provider's text, a step's own error) stays as written; a catalogue
+ * message is given in the locale.
+ */
+export function localizedMessage<C extends ErrorCode>(
+  error: { readonly code: C; readonly details: ErrorDetailsMap[C]; readonly message: string },
+  locale: Locale,
+): string {
+  if (locale === 'en') return error.message;
+  let english: string;
+  try {
+    english = defaultMessage(error.code, error.details);
+  } catch {
+    return error.message;
+  }
+  return english === error.message ? catalogueMessage(error.code, error.details, locale) : error.message;
 }

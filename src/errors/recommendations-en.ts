@@ -171,6 +171,10 @@ export const english: Catalogue = {
     `No ${d.kind} is named '${d.id}'.`,
     d.known && (d.known.length ? `Known ${d.kind}s: ${d.known.join(', ')}.` : `No ${d.kind} is configured.`),
   ],
+  AMBIGUOUS_ID: (d) => [
+    `'${d.prefix}' is the start of several ${d.kind} ids${d.more ? ' (the first ones are listed)' : ''}: ${d.matches.join(', ')}.`,
+    `Type more characters of the id, or the whole id.`,
+  ],
   CONFLICT: (d) => [
     `${d.kind} '${d.id}' is ${d.state ?? 'in another state'}${d.allowed?.length ? `; this is only possible when it is ${d.allowed.join(' or ')}` : ''}.`,
   ],

@@ -214,6 +214,10 @@ export const french: Catalogue = {
           : `${none} ${noun.one} n'est ${noun.feminine ? 'configurée' : 'configuré'}.`),
     ];
   },
+  AMBIGUOUS_ID: (d) => [
+    `« ${d.prefix} » est le début de plusieurs identifiants${d.more ? ' (les premiers sont listés)' : ''} : ${d.matches.join(', ')}.`,
+    `Tapez davantage de caractères de l'identifiant, ou l'identifiant entier.`,
+  ],
   CONFLICT: (d) => [
     `${theNoun(d.kind)} « ${d.id} » est ${d.state ? `à l'état « ${d.state} »` : 'dans un autre état'}${d.allowed?.length ? ` : cette action n'est possible qu'à l'état ${d.allowed.map((s) => `« ${s} »`).join(' ou ')}` : ''}.`,
   ],

@@ -48,11 +48,13 @@ export async function appendEvents(
       at: new Date(e.at).toISOString(),
     }));
     // Identity values are drawn in insertion order, so ordering by id gives the input order back.
+    // The NOTIFY runs because the select list reads `n`: PostgreSQL 15 skips a CTE that is only
+    // joined as `left join (select count(*) from n) on true`, and no notification was ever sent.
     const { rows: ids } = await tx.query<{ id: number }>(
       notify
         ? `with ins as (${insertSql} returning id),
                 n as (select pg_notify('${eventsChannel}', json_build_object('o', $2::text, 'ids', json_agg(id))::text) from ins)
-           select ins.id from ins left join (select count(*) from n) as notified on true order by ins.id`
+           select ins.id, (select count(*) from n) as notified from ins order by ins.id`
         : `${insertSql} returning id`,
       notify ? [JSON.stringify(rows), notify.origin] : [JSON.stringify(rows)],
     );

@@ -69,9 +69,11 @@ export async function claimJobs(request: ClaimRequest, takeover = false): Promis
     )`
         : ''
     }
-    select c.*, row_to_json(s.*) as started_event
-      from claimed c join started s on s.job_id = c.id
-      ${store.shared ? 'left join (select count(*) from notified) as n on true' : ''}`;
+    select c.*, row_to_json(s.*) as started_event${
+      // Read from the select list, so that PostgreSQL runs it (a CTE only left-joined on true is skipped).
+      store.shared ? ', (select count(*) from notified) as notified' : ''
+    }
+      from claimed c join started s on s.job_id = c.id`;
   const params = [nowIso, request.pipelines, request.limit, request.workerId, leaseMs, takeover ? 1 : 0];
   if (store.shared) params.push(request.origin);
   // One statement: claim, events and the NOTIFY commit together, in one round trip.

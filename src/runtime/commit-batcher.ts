@@ -464,6 +464,7 @@ ev as (
     join alive a on a.id = x.job_id and a.lease_epoch = x.epoch
   returning id, job_id, seq
 )${
+    // Read from the select list, so that PostgreSQL runs it (a CTE only left-joined on true is skipped).
     notify
       ? `,
 notified as (
@@ -471,13 +472,13 @@ notified as (
 )`
       : ''
   }
-select r.* from (
+select r.*${notify ? ', (select count(*) from notified) as notified' : ''} from (
   select 'job' as kind, a.id::text as job_id, a.lease_epoch as epoch, a.event_seq as seq, a.cancel_requested,
          null::int8 as event_id
     from alive a
   union all
   select 'event', e.job_id::text, null, e.seq, null, e.id from ev e
-) as r${notify ? ' left join (select count(*) from notified) as n on true' : ''}`;
+) as r`;
 }
 
 const flushSql = flushStatement(false);

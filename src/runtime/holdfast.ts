@@ -23,6 +23,7 @@ import { createProviders } from '../providers/provider-registry.js';
 import type { BreakerEvent } from '../resilience/circuit-breaker.js';
 import { migrate } from '../store/migrate.js';
 import { openStore } from '../store/open-store.js';
+import { assertSchemaCurrent } from '../store/schema-status.js';
 import type { Store } from '../store/store.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { type Duration, parseDuration } from '../time/duration.js';
@@ -60,7 +61,10 @@ export interface HoldfastOptions {
   readonly clock?: Clock;
   /** Randomness for retry jitter (seeded in tests). */
   readonly random?: () => number;
-  /** Apply database migrations at start (default true). */
+  /**
+   * Apply database migrations at start (default true). With `false`, the schema must already be
+   * current: opening fails with SCHEMA_NOT_MIGRATED instead of changing the database.
+   */
   readonly migrate?: boolean;
   /** Paid APIs, each behind its guarded client: `{ openai: { kind: 'openai', apiKey } }`. */
   readonly providers?: Readonly<Record<string, ProviderOptions>>;
@@ -230,7 +234,8 @@ export function createHoldfast(options: HoldfastOptions, extensions: HoldfastExt
         typeof options.database === 'string' ? await openStore(options.database) : options.database;
       stopOutageLog = logOutages(store, logger);
       try {
-        if (options.migrate !== false) await migrate(store);
+        if (options.migrate === false) await assertSchemaCurrent(store);
+        else await migrate(store);
         const bus = new EventBus(store, workerId, (error) =>
           logger.warn({ err: error }, 'event subscriber failed'),
         );

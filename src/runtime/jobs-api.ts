@@ -3,6 +3,7 @@ import { appendEvents } from '../events/event-log.js';
 import type { TxSql } from '../store/store.js';
 import { cancelChannel, jobsChannel } from './channels.js';
 import { type Job, type JobRow, type JobState, jobStates, jobView, type StepRow } from './job.js';
+import { resolveJobId } from './job-id.js';
 import type { Pipeline } from './pipeline.js';
 import type { RuntimeServices } from './runtime-services.js';
 
@@ -50,7 +51,9 @@ export function createJobsApi(context: JobsApiContext) {
   const { services } = context;
   const { store, clock } = services;
 
-  async function get(id: string): Promise<Job> {
+  /** `idOrPrefix`: a full job id or a unique prefix of one (everywhere an id is taken). */
+  async function get(idOrPrefix: string): Promise<Job> {
+    const id = await resolveJobId(store, idOrPrefix);
     const row = await loadJob(store, id);
     const { rows: steps } = await store.query<StepRow>(
       'select * from holdfast.steps where job_id = $1 order by started_at, name',
@@ -106,7 +109,8 @@ export function createJobsApi(context: JobsApiContext) {
    * effects were undone by a compensation run again. Unless forced, budgets must cover the steps
    * that remain.
    */
-  async function retry(id: string, options: RetryOptions = {}): Promise<Job> {
+  async function retry(idOrPrefix: string, options: RetryOptions = {}): Promise<Job> {
+    const id = await resolveJobId(store, idOrPrefix);
     const now = clock.now();
     const events = await store.transaction(async (tx) => {
       const row = await loadJob(tx, id, true);
@@ -169,7 +173,8 @@ export function createJobsApi(context: JobsApiContext) {
    * job is flagged, and the worker that runs it aborts its step (rolling back its writes), runs
    * the undo hooks newest first and ends it `cancelled`.
    */
-  async function cancel(id: string, options: { reason?: string } = {}): Promise<Job> {
+  async function cancel(idOrPrefix: string, options: { reason?: string } = {}): Promise<Job> {
+    const id = await resolveJobId(store, idOrPrefix);
     const now = clock.now();
     const nowIso = new Date(now).toISOString();
     const reason = options.reason;

@@ -1,71 +1,124 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
-export interface TcpProxy {
-  readonly port: number;
-  /** Stops forwarding in both directions, keeping every socket open: a network partition. */
-  partition(): void;
-  /** Forwards again, including what was held back. */
-  heal(): void;
-  /** Connections accepted so far. */
-  readonly connections: number;
-  close(): Promise<void>;
+interface Link {
+  readonly client: Socket;
+  readonly upstream: Socket;
+  /** Data held back during a partition, in arrival order. */
+  readonly held: Array<() => void>;
 }
 
 /**
- * A loopback TCP proxy the test controls. During a partition nothing is forwarded and nothing is
- * closed — a peer sees a connection that simply stops answering, as when a network link drops
- * packets — which is the case that query timeouts and leases must catch, unlike a reset.
+ * A loopback TCP proxy in front of PostgreSQL that a test controls, to show what the network can
+ * do to an application without touching the shared server:
+ * - `cut()` / `restore()`: an outage — every connection reset, new ones refused, then accepted again;
+ * - `partition()` / `heal()`: a partition — nothing is forwarded and nothing is closed, so a peer
+ *   sees a connection that simply stops answering (the case query timeouts and leases must
+ *   catch); healing forwards what was held back, late.
  */
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
-  let partitioned = false;
-  let connections = 0;
-  const pairs = new Set<{ a: Socket; b: Socket; held: Array<() => void> }>();
-  const server: Server = createServer((client) => {
-    connections += 1;
-    const upstream = connect(target.port, target.host);
-    const pair = { a: client, b: upstream, held: [] as Array<() => void> };
-    pairs.add(pair);
+export class TcpProxy {
+  readonly #target: { host: string; port: number };
+  readonly #links = new Set<Link>();
+  #server: Server | undefined;
+  #cut = false;
+  #partitioned = false;
+  /** Connections accepted, and refused while cut. */
+  connections = 0;
+  refused = 0;
+  port = 0;
+
+  constructor(target: { host: string; port: number }) {
+    this.#target = target;
+  }
+
+  async start(port = 0): Promise<number> {
+    const server = createServer((client) => this.#accept(client));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.#server = server;
+    const address = server.address();
+    this.port = typeof address === 'object' && address ? address.port : port;
+    return this.port;
+  }
+
+  /** Resets every open connection and refuses new ones. */
+  cut(): void {
+    this.#cut = true;
+    for (const link of this.#links) {
+      link.client.destroy();
+      link.upstream.destroy();
+    }
+  }
+
+  /** Accepts connections again. */
+  restore(): void {
+    this.#cut = false;
+  }
+
+  /** Stops forwarding in both directions, keeping every socket open. */
+  partition(): void {
+    this.#partitioned = true;
+  }
+
+  /** Forwards again, including what was held back. */
+  heal(): void {
+    this.#partitioned = false;
+    for (const link of this.#links) for (const release of link.held.splice(0)) release();
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    const server = this.#server;
+    this.#server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  #accept(client: Socket): void {
+    if (this.#cut) {
+      this.refused += 1;
+      client.destroy();
+      return;
+    }
+    this.connections += 1;
+    const upstream = connect(this.#target.port, this.#target.host);
+    const link: Link = { client, upstream, held: [] };
+    this.#links.add(link);
     const pipe = (from: Socket, to: Socket) => {
       from.on('data', (chunk) => {
-        if (partitioned) {
-          from.pause();
-          pair.held.push(() => {
-            to.write(chunk);
-            from.resume();
-          });
-        } else to.write(chunk);
+        if (!this.#partitioned) {
+          to.write(chunk);
+          return;
+        }
+        from.pause();
+        link.held.push(() => {
+          to.write(chunk);
+          from.resume();
+        });
       });
       from.on('end', () => to.end());
       from.on('error', () => to.destroy());
       from.on('close', () => {
         to.destroy();
-        pairs.delete(pair);
+        this.#links.delete(link);
       });
     };
     pipe(client, upstream);
     pipe(upstream, client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    port,
-    get connections() {
-      return connections;
-    },
-    partition() {
-      partitioned = true;
-    },
-    heal() {
-      partitioned = false;
-      for (const pair of pairs) for (const release of pair.held.splice(0)) release();
-    },
-    async close() {
-      for (const pair of pairs) {
-        pair.a.destroy();
-        pair.b.destroy();
-      }
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  }
+}
+
+/** Starts a proxy to `target` on a free port. */
+export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+  const proxy = new TcpProxy(target);
+  await proxy.start();
+  return proxy;
+}
+
+/** `url` with its host and port replaced by the proxy's. */
+export function throughProxy(url: string, port: number): string {
+  const parsed = new URL(url);
+  parsed.hostname = '127.0.0.1';
+  parsed.port = String(port);
+  return parsed.toString();
 }

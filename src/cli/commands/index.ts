@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { registerCleanup } from './cleanup.js';
 import { registerJobs } from './jobs.js';
+import { registerKeys } from './keys.js';
 import { registerMigrate } from './migrate.js';
 import { registerQuotas } from './quotas.js';
 import { registerSimulate } from './simulate.js';
@@ -11,5 +13,7 @@ export function registerCommands(program: Command): void {
   registerMigrate(program);
   registerJobs(program);
   registerQuotas(program);
+  registerKeys(program);
+  registerCleanup(program);
   registerSimulate(program);
 }

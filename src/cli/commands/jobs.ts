@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Job, JobState } from '../../runtime/job.js';
-import { type GlobalOptions, openHoldfast, print, table, withDatabase } from '../context.js';
+import { type GlobalOptions, print, table, withDatabase } from '../context.js';
+import { openOperations } from '../operations.js';
 
 export function registerJobs(program: Command): void {
   const jobs = program.command('jobs').description('List, inspect, retry and cancel jobs.');
@@ -14,13 +15,13 @@ export function registerJobs(program: Command): void {
       async (
         options: GlobalOptions & { state?: JobState; pipeline?: string; tenant?: string; limit: number },
       ) => {
-        const hf = await openHoldfast(options);
+        const ops = await openOperations(options);
         try {
-          const page = await hf.jobs.list({
+          const page = await ops.jobs.list({
             limit: options.limit,
-            ...(options.state ? { state: options.state } : {}),
-            ...(options.pipeline ? { pipeline: options.pipeline } : {}),
-            ...(options.tenant ? { tenant: options.tenant } : {}),
+            state: options.state,
+            pipeline: options.pipeline,
+            tenant: options.tenant,
           });
           print(options, page, (p) =>
             table(
@@ -35,54 +36,62 @@ export function registerJobs(program: Command): void {
             ),
           );
         } finally {
-          await hf.close();
+          await ops.close();
         }
       },
     );
 
   withDatabase(
-    jobs.command('show <id>').description('One job: its steps, its error and what to do about it.'),
+    jobs
+      .command('show <id>')
+      .description('One job: its steps, its error and what to do about it (a full id or a unique prefix).'),
   ).action(async (id: string, options: GlobalOptions) => {
-    const hf = await openHoldfast(options);
+    const ops = await openOperations(options);
     try {
-      print(options, await hf.jobs.get(id), describe);
+      print(options, await ops.jobs.get(id), describe);
     } finally {
-      await hf.close();
+      await ops.close();
     }
   });
 
   withDatabase(
-    jobs.command('retry <id>').description('Run a failed or cancelled job again from its failed step.'),
+    jobs
+      .command('retry <id>')
+      .description(
+        'Run a failed or cancelled job again from its failed step (a full id or a unique prefix).',
+      ),
   )
     .option('--force', 'skip the budget pre-check')
     .action(async (id: string, options: GlobalOptions & { force?: boolean }) => {
-      const hf = await openHoldfast(options);
+      const ops = await openOperations(options);
       try {
         print(
           options,
-          await hf.jobs.retry(id, { force: options.force ?? false }),
+          await ops.jobs.retry(id, { force: options.force ?? false }),
           (j) =>
             `Job ${j.id} is ${j.state} again (attempt ${j.attempt}); a worker will resume it after its last succeeded step.`,
         );
       } finally {
-        await hf.close();
+        await ops.close();
       }
     });
 
   withDatabase(
-    jobs.command('cancel <id>').description('Cancel a job: its running step is stopped and undone.'),
+    jobs
+      .command('cancel <id>')
+      .description('Cancel a job: its running step is stopped and undone (a full id or a unique prefix).'),
   )
     .option('-r, --reason <text>', 'why, for the record')
     .action(async (id: string, options: GlobalOptions & { reason?: string }) => {
-      const hf = await openHoldfast(options);
+      const ops = await openOperations(options);
       try {
-        print(options, await hf.jobs.cancel(id, options.reason ? { reason: options.reason } : {}), (j) =>
+        print(options, await ops.jobs.cancel(id, options.reason ? { reason: options.reason } : {}), (j) =>
           j.state === 'cancelled'
             ? `Job ${j.id} is cancelled.`
             : `Job ${j.id} will stop: its worker is undoing its steps.`,
         );
       } finally {
-        await hf.close();
+        await ops.close();
       }
     });
 }

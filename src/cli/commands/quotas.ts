@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { type GlobalOptions, openHoldfast, print, table, withDatabase } from '../context.js';
+import { type GlobalOptions, print, table, withDatabase } from '../context.js';
+import { openOperations } from '../operations.js';
 
 export function registerQuotas(program: Command): void {
   const quotas = program
@@ -13,13 +14,10 @@ export function registerQuotas(program: Command): void {
     .option('-t, --tenant <tenant>', "only this tenant's accounts (and the global ones)")
     .option('--days <n>', 'usage over the last N days', (v) => Number(v), 7)
     .action(async (options: GlobalOptions & { tenant?: string; days: number }) => {
-      const hf = await openHoldfast(options);
+      const ops = await openOperations(options);
       try {
-        const accounts = await hf.budgets.status(options.tenant ? { tenant: options.tenant } : {});
-        const usage = await hf.budgets.usage({
-          days: options.days,
-          ...(options.tenant ? { tenant: options.tenant } : {}),
-        });
+        const accounts = await ops.budgets.status({ tenant: options.tenant });
+        const usage = await ops.budgets.usage({ days: options.days, tenant: options.tenant });
         print(options, { accounts, usage }, ({ accounts: a, usage: u }) =>
           [
             table(
@@ -51,7 +49,7 @@ export function registerQuotas(program: Command): void {
           ].join('\n'),
         );
       } finally {
-        await hf.close();
+        await ops.close();
       }
     });
 
@@ -76,9 +74,9 @@ export function registerQuotas(program: Command): void {
           force?: boolean;
         },
       ) => {
-        const hf = await openHoldfast(options);
+        const ops = await openOperations(options);
         try {
-          const plan = await hf.budgets.reset({
+          const plan = await ops.budgets.reset({
             period: options.period,
             ...(options.tenant ? { tenant: options.tenant } : {}),
             dryRun: options.dryRun ?? false,
@@ -102,7 +100,7 @@ export function registerQuotas(program: Command): void {
             ].join('\n'),
           );
         } finally {
-          await hf.close();
+          await ops.close();
         }
       },
     );

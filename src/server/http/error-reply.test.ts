@@ -65,7 +65,7 @@ describe('errorReply', () => {
     expect(reply.headers['retry-after']).toBe(String(30 * 60 + 2 * 3 * 3600));
     expect(reply.headers['x-token-deficit']).toBe('120');
     expect(reply.body.error.message).toBe(
-      'Solde keepa:tokens insuffisant pour global : 20 disponibles, 140 nécessaires',
+      'Pas assez de keepa:tokens pour global : solde 20, il en faut 140',
     );
     expect(reply.headers['content-language']).toBe('fr');
   });

@@ -42,6 +42,9 @@ export const errorCodes = {
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },
   SHUTTING_DOWN: { status: 503, retryable: true },
+  SESSION_EXPIRED: { status: 401, retryable: false },
+  SIGN_IN_LINK_INVALID: { status: 401, retryable: false },
+  CSRF_REJECTED: { status: 403, retryable: false },
   INTERNAL: { status: 500, retryable: false },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
 

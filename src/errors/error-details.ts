@@ -236,5 +236,11 @@ export interface ErrorDetailsMap {
   PAYLOAD_TOO_LARGE: { readonly limitBytes: number; readonly receivedBytes?: number | undefined };
   UNSUPPORTED_MEDIA_TYPE: { readonly contentType: string; readonly expected: readonly string[] };
   SHUTTING_DOWN: { readonly retryAfterMs?: number | undefined };
+  /** The dashboard's session cookie no longer opens a session. */
+  SESSION_EXPIRED: { readonly reason: 'expired' | 'revoked' | 'unknown' };
+  /** A one-time sign-in link that cannot be used (again). */
+  SIGN_IN_LINK_INVALID: { readonly reason: 'used' | 'expired' | 'unknown' };
+  /** A state-changing request made with the session cookie without proof it came from the dashboard. */
+  CSRF_REJECTED: { readonly reason: 'missing' | 'mismatch' | 'origin'; readonly origin?: string | undefined };
   INTERNAL: { readonly reason?: string | undefined };
 }

@@ -100,6 +100,9 @@ const samples: { [C in ErrorCode]: ErrorDetailsMap[C] } = {
   PAYLOAD_TOO_LARGE: { limitBytes: 1_048_576, receivedBytes: 2_000_000 },
   UNSUPPORTED_MEDIA_TYPE: { contentType: 'text/plain', expected: ['application/json'] },
   SHUTTING_DOWN: {},
+  SESSION_EXPIRED: { reason: 'revoked' },
+  SIGN_IN_LINK_INVALID: { reason: 'used' },
+  CSRF_REJECTED: { reason: 'origin', origin: 'https://evil.example' },
   INTERNAL: { reason: 'unexpected state' },
 };
 

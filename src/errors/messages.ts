@@ -78,6 +78,24 @@ const messages: Messages = {
   UNSUPPORTED_MEDIA_TYPE: (d) =>
     `Content-Type '${d.contentType}' is not accepted; send ${d.expected.join(' or ')}`,
   SHUTTING_DOWN: () => 'This Holdfast process is shutting down',
+  SESSION_EXPIRED: (d) =>
+    d.reason === 'expired'
+      ? 'Your dashboard session has expired'
+      : d.reason === 'revoked'
+        ? 'Your dashboard session was ended: the key it was opened with was revoked or replaced'
+        : 'This dashboard session is not known to the server',
+  SIGN_IN_LINK_INVALID: (d) =>
+    d.reason === 'used'
+      ? 'This sign-in link was already used: it works only once'
+      : d.reason === 'expired'
+        ? 'This sign-in link has expired'
+        : 'This sign-in link is not valid',
+  CSRF_REJECTED: (d) =>
+    d.reason === 'origin'
+      ? `Refused a request sent from another site (${d.origin ?? 'unknown origin'}) with the dashboard's session`
+      : d.reason === 'missing'
+        ? 'The request carries the session cookie but not its X-CSRF-Token header'
+        : "The request's X-CSRF-Token does not belong to its session",
   INTERNAL: (d) => `Internal error${d.reason ? `: ${d.reason}` : ''}`,
 };
 

@@ -50,6 +50,8 @@ export function loadBundle(dir: string): Map<string, BundleFile> {
   const files = new Map<string, BundleFile>();
   const walk = (at: string) => {
     for (const entry of readdirSync(at, { withFileTypes: true })) {
+      // Dotfiles (the build's stamp) are bookkeeping, not part of the page.
+      if (entry.name.startsWith('.')) continue;
       const path = join(at, entry.name);
       if (entry.isDirectory()) walk(path);
       else if (entry.isFile() && statSync(path).size > 0) {

@@ -56,7 +56,12 @@ export class Sessions implements SessionVerifier {
     this.#clock = clock;
     this.#ttlMs = options.ttlMs;
     this.#linkTtlMs = options.linkTtlMs;
-    this.#cache = new LRUCache<string, Cached>({ max: 10_000, ttl: Math.max(1, options.cacheTtlMs) });
+    this.#cache = new LRUCache<string, Cached>({
+      max: 10_000,
+      ttl: Math.max(1, options.cacheTtlMs),
+      // The cache ages on Holdfast's clock, like everything else that expires here.
+      perf: { now: () => clock.now() },
+    });
   }
 
   get ttlMs(): number {

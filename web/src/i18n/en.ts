@@ -73,6 +73,7 @@ export const en = {
     attemptOf: (attempt: number, max: number) => `${attempt} of ${max}`,
     empty: 'No jobs match these filters.',
     loadMore: 'Show more',
+    starts: 'Starts',
     stepsDone: (done: number, total: number) => `${done} of ${total} ${plural(total, 'step', 'steps')} done`,
   },
   job: {
@@ -168,7 +169,7 @@ export const en = {
     explain: (code: string, meter: string, scope: string): string =>
       code === 'JOB_TOO_EXPENSIVE'
         ? `The remaining steps need more ${meter} than the pipeline allows one job: waiting will not help.`
-        : `The ${meter} budget${scope ? ` of ${scope}` : ''} cannot cover the remaining steps right now. Nothing was run or charged.`,
+        : `The ${scope.startsWith('tenant:') ? `${scope.slice(7)} tenant’s` : 'global'} ${meter} budget cannot cover the remaining steps right now. Nothing was run or charged.`,
     balance: 'Balance',
     required: 'Required',
     deficit: 'Deficit',
@@ -231,7 +232,7 @@ export const en = {
     tooExpensive: (meter: string, estimate: string, cap: string) =>
       `This job needs ${estimate} ${meter}, above the pipeline’s cap of ${cap} for one job.`,
     short: (scope: string, meter: string, balance: string, estimate: string, deficit: string) =>
-      `${scope} has ${balance} ${meter} left and this job needs ${estimate}: ${deficit} short.`,
+      `The ${scope.startsWith('tenant:') ? `${scope.slice(7)} tenant’s` : 'global'} budget has ${balance} ${meter} left and this job needs ${estimate}: ${deficit} short.`,
     resetHint: (date: string) => `The budget resets ${date}.`,
     willWait: 'Submitted now, the job waits until the budget allows it, then runs by itself.',
     whatToDo: (code: string): string =>
@@ -270,7 +271,7 @@ export const en = {
     held: 'Held',
     limit: 'Limit',
     remaining: 'Left',
-    percent: 'Used and held',
+    percent: 'Share used',
     full: 'Exhausted',
     warning: 'Past the warning threshold',
     refills: 'Refills',

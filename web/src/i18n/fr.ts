@@ -74,6 +74,7 @@ export const fr: Messages = {
     attemptOf: (attempt: number, max: number) => `${attempt} sur ${max}`,
     empty: 'Aucun job ne correspond à ces filtres.',
     loadMore: 'Afficher plus',
+    starts: 'Démarre',
     stepsDone: (done: number, total: number) =>
       `${done} ${plural(total, 'étape', 'étapes')} sur ${total} ${plural(done, 'terminée', 'terminées')}`,
   },
@@ -170,7 +171,7 @@ export const fr: Messages = {
     explain: (code: string, meter: string, scope: string) =>
       code === 'JOB_TOO_EXPENSIVE'
         ? `Les étapes restantes demandent plus de ${meter} que le pipeline n’en accorde à un job : attendre n’y changera rien.`
-        : `Le budget ${meter}${scope ? ` de ${scope}` : ''} ne couvre pas les étapes restantes pour l’instant. Rien n’a été lancé ni facturé.`,
+        : `Le budget ${meter} ${scope.startsWith('tenant:') ? `du locataire ${scope.slice(7)}` : 'global'} ne couvre pas les étapes restantes pour l’instant. Rien n’a été lancé ni facturé.`,
     balance: 'Solde',
     required: 'Nécessaire',
     deficit: 'Manque',
@@ -235,7 +236,7 @@ export const fr: Messages = {
     tooExpensive: (meter: string, estimate: string, cap: string) =>
       `Ce job demande ${estimate} ${meter}, au-delà du plafond de ${cap} que le pipeline accorde à un job.`,
     short: (scope: string, meter: string, balance: string, estimate: string, deficit: string) =>
-      `Il reste ${balance} ${meter} à ${scope} et ce job en demande ${estimate} : il en manque ${deficit}.`,
+      `Il reste ${balance} ${meter} au budget ${scope.startsWith('tenant:') ? `du locataire ${scope.slice(7)}` : 'global'} et ce job en demande ${estimate} : il en manque ${deficit}.`,
     resetHint: (date: string) => `Le budget est remis à zéro le ${date}.`,
     willWait: 'Soumis maintenant, le job attend que le budget le permette, puis s’exécute de lui-même.',
     whatToDo: (code: string) =>
@@ -272,7 +273,7 @@ export const fr: Messages = {
     held: 'Réservé',
     limit: 'Limite',
     remaining: 'Reste',
-    percent: 'Consommé et réservé',
+    percent: 'Part consommée',
     full: 'Épuisé',
     warning: 'Seuil d’alerte dépassé',
     refills: 'Rechargé le',

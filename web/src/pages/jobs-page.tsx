@@ -1,9 +1,10 @@
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type ChangeEvent, useMemo } from 'react';
+import { type ChangeEvent, useMemo, useState } from 'react';
 import { Link, useLocation, useSearch } from 'wouter';
 import { api, type Job, type JobState, jobStates, ok } from '../api/client';
 import { useDebounced, useEventStream } from '../api/live';
 import { useSession } from '../api/session';
+import { Countdown } from '../components/countdown';
 import { ProgressBar } from '../components/progress-bar';
 import { StateBadge } from '../components/state-badge';
 import { useNow } from '../components/use-now';
@@ -44,7 +45,8 @@ export function JobsPage() {
   const session = useSession();
   const admin = session.data?.role === 'admin';
   const pipelines = usePipelines();
-  const tenants = useTenants();
+  const [tenantsWanted, setTenantsWanted] = useState(false);
+  const tenants = useTenants(tenantsWanted);
   const client = useQueryClient();
   const now = useNow(30_000);
 
@@ -189,6 +191,7 @@ export function JobsPage() {
               placeholder={m.jobs.allTenants}
               onChange={onSelect('tenant')}
               autoComplete="off"
+              onFocus={() => setTenantsWanted(true)}
             />
             <datalist id="tenant-options">
               {tenants.data?.tenants.map((t) => (
@@ -209,8 +212,7 @@ export function JobsPage() {
           {(jobs.error as Error).message}
         </p>
       ) : null}
-      <table className="table jobs-table cards-on-mobile" data-testid="jobs-table">
-        <caption className="visually-hidden">{m.jobs.title}</caption>
+      <table className="table jobs-table cards-on-mobile" data-testid="jobs-table" aria-label={m.jobs.title}>
         <thead>
           <tr>
             <th scope="col">{m.jobs.job}</th>
@@ -226,8 +228,9 @@ export function JobsPage() {
           {list.map((job) => (
             <tr key={job.id} data-testid={`job-row-${job.id}`} data-state={job.state}>
               <td data-label={m.jobs.job}>
-                <Link href={`/jobs/${job.id}`} className="mono">
-                  {job.id.slice(0, 8)}
+                {/* UUIDv7s begin with their time: 23 characters tell jobs of the same second apart. */}
+                <Link href={`/jobs/${job.id}`} className="mono small" title={job.id}>
+                  {job.id.slice(0, 23)}
                 </Link>
               </td>
               <td data-label={m.jobs.pipeline}>{job.pipeline}</td>
@@ -269,6 +272,14 @@ function JobProgress({ job }: { job: Job }) {
   const { m } = useI18n();
   const plan = job.plan;
   const p = job.state === 'running' ? job.progress : null;
+  const later = (job.state === 'queued' || job.state === 'waiting') && Date.parse(job.runAt) > Date.now();
+  if (later) {
+    return (
+      <span className="small">
+        {job.state === 'queued' ? m.jobs.starts : m.job.runsAgain} <Countdown to={job.runAt} />
+      </span>
+    );
+  }
   if (!plan && !p) return <span className="muted">{m.common.none}</span>;
   return (
     <div className="job-progress">

@@ -13,7 +13,8 @@ export function QuotasPage() {
   const { m, f } = useI18n();
   const session = useSession();
   const admin = session.data?.role === 'admin';
-  const tenants = useTenants();
+  const [tenantsWanted, setTenantsWanted] = useState(false);
+  const tenants = useTenants(tenantsWanted);
   const client = useQueryClient();
   const [tenant, setTenant] = useState('');
   const [days, setDays] = useState<7 | 30>(7);
@@ -67,6 +68,7 @@ export function QuotasPage() {
               placeholder={m.quotas.allTenants}
               onChange={(e) => setTenant(e.target.value.trim())}
               autoComplete="off"
+              onFocus={() => setTenantsWanted(true)}
             />
             <datalist id="quota-tenants">
               {tenants.data?.tenants.map((t) => (
@@ -124,8 +126,7 @@ export function QuotasPage() {
         {usage.data && usage.data.rows.length === 0 ? <p className="empty">{m.quotas.noUsage}</p> : null}
         {usage.data && usage.data.providers.length > 0 ? (
           <div className="table-scroll">
-            <table className="table" data-testid="usage-table">
-              <caption className="visually-hidden">{m.quotas.usage}</caption>
+            <table className="table" data-testid="usage-table" aria-label={m.quotas.usage}>
               <thead>
                 <tr>
                   <th scope="col">{m.quotas.provider}</th>

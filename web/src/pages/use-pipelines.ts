@@ -11,14 +11,17 @@ export function usePipelines() {
   });
 }
 
-/** Tenants, for the admin's filters (a tenant's key sees only its own, so it gets none). */
-export function useTenants() {
+/**
+ * Tenants, suggested in the admin's tenant filters (a tenant's key sees only its own, so it gets
+ * none). Read once the filter is used (`wanted`), not with every page load.
+ */
+export function useTenants(wanted: boolean) {
   const session = useSession();
   const admin = session.data?.role === 'admin';
   return useQuery({
     queryKey: ['tenants'],
     queryFn: () => ok(api.GET('/v1/tenants')),
-    enabled: admin,
+    enabled: admin && wanted,
     staleTime: 60_000,
   });
 }

@@ -18,6 +18,15 @@ import { openSse } from './support/sse-client.js';
  * for what it expects to see; nothing sleeps.
  */
 
+/** What the functions run inside the page use of it (this project's type-check has no DOM library). */
+declare const document: {
+  querySelector(selector: string): { textContent: string | null } | null;
+  querySelectorAll(selector: string): Iterable<{ textContent: string | null }> & { length: number };
+  documentElement: { lang: string };
+  cookie: string;
+};
+declare const window: Record<string, unknown>;
+
 const root = new URL('..', import.meta.url).pathname;
 const shots = join(root, 'test-results', 'dashboard');
 const fixture = join(root, 'test', 'fixtures', 'dashboard-config.ts');
@@ -228,7 +237,7 @@ describe('the dashboard in a browser', () => {
       );
 
       await page.evaluate(() => {
-        (window as unknown as { stillHere: boolean }).stillHere = true;
+        window.stillHere = true;
       });
       await page.getByTestId('submit-job').click();
       await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
@@ -257,7 +266,7 @@ describe('the dashboard in a browser', () => {
       }
       await page.getByTestId('spend').waitFor();
       expect(await page.getByTestId('calls').locator('tbody tr').count()).toBeGreaterThanOrEqual(11);
-      expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
+      expect(await page.evaluate(() => window.stillHere)).toBe(true);
       expect(consoleErrors(w)).toEqual([]);
     },
     slow,

@@ -472,6 +472,57 @@ describe('the dashboard in a browser', () => {
     slow,
   );
 
+  it(
+    'is usable with the keyboard alone: skip link, sign-in, navigation, filters',
+    async () => {
+      const w = await browse();
+      const { page } = w;
+      await page.goto(`${url}/jobs`);
+      await page.locator('#key').waitFor();
+      const focused = () =>
+        page.evaluate(() => {
+          const el = (
+            document as unknown as { activeElement: { id: string; textContent: string | null } | null }
+          ).activeElement;
+          return { id: el?.id ?? '', text: el?.textContent?.trim() ?? '' };
+        });
+      /** Presses Tab until `match` holds for the focused element (at most 40 times: the focus wraps round). */
+      const tabTo = async (match: (el: { id: string; text: string }) => boolean) => {
+        for (let i = 0; i < 40; i++) {
+          await page.keyboard.press('Tab');
+          if (match(await focused())) return;
+        }
+        throw new Error('Tab never reached the element');
+      };
+      await page.keyboard.press('Tab');
+      expect((await focused()).text).toBe('Skip to content');
+      await tabTo((el) => el.id === 'key');
+      await page.keyboard.type(adminKey);
+      await page.keyboard.press('Enter');
+      await page.getByTestId('who').waitFor();
+      await tabTo((el) => el.text === 'Quotas');
+      await page.keyboard.press('Enter');
+      await page.waitForURL(`${url}/quotas`);
+      // The new page's content takes the focus, so the next Tab goes into it, not back to the top.
+      await page.waitForFunction(
+        () => (document as unknown as { activeElement: { id: string } | null }).activeElement?.id === 'main',
+      );
+      await page.goto(`${url}/jobs`);
+      await page.getByTestId('count-failed').waitFor();
+      await tabTo((el) => el.text.startsWith('Failed'));
+      await page.keyboard.press('Enter');
+      await page.waitForURL(`${url}/jobs?state=failed`);
+      const failed = (await api<{ jobs: unknown[] }>('/v1/jobs?state=failed')).body.jobs.length;
+      await page.waitForFunction(
+        (n) => document.querySelectorAll('[data-testid^=job-row-][data-state=failed]').length === n,
+        failed,
+      );
+      expect(await page.locator('[data-testid^=job-row-]:not([data-state=failed])').count()).toBe(0);
+      expect(consoleErrors(w)).toEqual([]);
+    },
+    slow,
+  );
+
   it('shows every page in English and French at 1280×800 and 390×844 without console errors (screenshots in test-results/dashboard)', async () => {
     const jobs = (
       await api<{ jobs: Array<{ id: string; pipeline: string; state: string }> }>('/v1/jobs?limit=200')

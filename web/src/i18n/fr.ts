@@ -76,7 +76,7 @@ export const fr: Messages = {
     loadMore: 'Afficher plus',
     starts: 'Démarre',
     stepsDone: (done: number, total: number) =>
-      `${done} ${plural(total, 'étape', 'étapes')} sur ${total} ${plural(done, 'terminée', 'terminées')}`,
+      `${done} ${plural(done, 'étape', 'étapes')} sur ${total} ${plural(done, 'terminée', 'terminées')}`,
   },
   job: {
     back: 'Tous les jobs',

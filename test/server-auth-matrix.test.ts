@@ -47,8 +47,8 @@ for (const backend of backends) {
       throwawayKey = (await t.server.context.keys.create({ tenant: 'initech' })).info.id;
     });
 
-    /** One request per route, by operationId. */
-    const requests = (): Record<string, InjectOptions> => ({
+    /** One request per route, by operationId (made afresh per caller when it is a function). */
+    const requests = (): Record<string, InjectOptions | (() => Promise<InjectOptions>)> => ({
       submitJob: { method: 'POST', url: '/v1/jobs', payload: { pipeline: 'echo', input: { n: 1 } } },
       estimateJob: {
         method: 'POST',
@@ -57,6 +57,8 @@ for (const backend of backends) {
       },
       listJobs: { method: 'GET', url: '/v1/jobs' },
       getJob: { method: 'GET', url: `/v1/jobs/${jobA}` },
+      countJobs: { method: 'GET', url: '/v1/jobs/counts' },
+      getJobSpend: { method: 'GET', url: `/v1/jobs/${jobA}/spend` },
       retryJob: { method: 'POST', url: `/v1/jobs/${jobA}/retry` },
       cancelJob: { method: 'POST', url: `/v1/jobs/${jobA}/cancel` },
       createJobToken: { method: 'POST', url: `/v1/jobs/${jobA}/token` },
@@ -93,6 +95,15 @@ for (const backend of backends) {
       openapi: { method: 'GET', url: '/openapi.json' },
       docs: { method: 'GET', url: '/docs' },
       metrics: { method: 'GET', url: '/metrics' },
+      signIn: { method: 'POST', url: '/v1/session', payload: { key: credentials.tenantB } },
+      // A link signs in once: each caller gets a link of its own.
+      redeemSignInLink: async () => ({
+        method: 'POST',
+        url: '/v1/session/link',
+        payload: { token: (await t.server.context.sessions.createLink()).token },
+      }),
+      getSession: { method: 'GET', url: '/v1/session' },
+      signOut: { method: 'DELETE', url: '/v1/session' },
     });
 
     it('answers every route for every kind of caller as its access says, with the error envelope', async () => {
@@ -104,7 +115,8 @@ for (const backend of backends) {
       for (const route of t.server.routes) {
         const cells: string[] = [];
         for (const who of principals) {
-          const request = byOperation[route.operationId]!;
+          const entry = byOperation[route.operationId]!;
+          const request = typeof entry === 'function' ? await entry() : entry;
           const credential = credentials[who];
           const res = await t.server.app.inject({
             ...request,

@@ -44,6 +44,9 @@ export const errorCodes = {
   SHUTTING_DOWN: { status: 503, retryable: true },
   BUS_UNREACHABLE: { status: 503, retryable: true },
   BUS_REFUSED: { status: 503, retryable: false },
+  SESSION_EXPIRED: { status: 401, retryable: false },
+  SIGN_IN_LINK_INVALID: { status: 401, retryable: false },
+  CSRF_REJECTED: { status: 403, retryable: false },
   INTERNAL: { status: 500, retryable: false },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
 

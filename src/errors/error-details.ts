@@ -293,5 +293,11 @@ export interface ErrorDetailsMap {
     readonly name?: string | undefined;
     readonly brokerMessage?: string | undefined;
   };
+  /** The dashboard's session cookie no longer opens a session. */
+  SESSION_EXPIRED: { readonly reason: 'expired' | 'revoked' | 'unknown' };
+  /** A one-time sign-in link that cannot be used (again). */
+  SIGN_IN_LINK_INVALID: { readonly reason: 'used' | 'expired' | 'unknown' };
+  /** A state-changing request made with the session cookie without proof it came from the dashboard. */
+  CSRF_REJECTED: { readonly reason: 'missing' | 'mismatch' | 'origin'; readonly origin?: string | undefined };
   INTERNAL: { readonly reason?: string | undefined };
 }

@@ -110,6 +110,9 @@ const samples: { [C in ErrorCode]: ErrorDetailsMap[C] } = {
     operation: 'connect',
     brokerMessage: 'ACCESS_REFUSED - Login was refused',
   },
+  SESSION_EXPIRED: { reason: 'revoked' },
+  SIGN_IN_LINK_INVALID: { reason: 'used' },
+  CSRF_REJECTED: { reason: 'origin', origin: 'https://evil.example' },
   INTERNAL: { reason: 'unexpected state' },
 };
 

@@ -107,6 +107,24 @@ export const frenchMessages: Messages = {
     `Le courtier ${brokers[d.broker]} à ${d.url} est injoignable${d.errno ? ` (${d.errno})` : d.reason ? ` (« ${d.reason} »)` : ''}`,
   BUS_REFUSED: (d) =>
     `Le courtier ${brokers[d.broker]} à ${d.url} a refusé de ${busOperations[d.operation] ?? `faire « ${d.operation} »`}${d.name ? ` « ${d.name} »` : ''}${d.brokerMessage ? ` : « ${d.brokerMessage} »` : ''}`,
+  SESSION_EXPIRED: (d) =>
+    d.reason === 'expired'
+      ? `Votre session du tableau de bord a expiré`
+      : d.reason === 'revoked'
+        ? `Votre session du tableau de bord a pris fin : la clé qui l'a ouverte a été révoquée ou remplacée`
+        : `Cette session du tableau de bord est inconnue du serveur`,
+  SIGN_IN_LINK_INVALID: (d) =>
+    d.reason === 'used'
+      ? `Ce lien de connexion a déjà servi : il ne fonctionne qu'une fois`
+      : d.reason === 'expired'
+        ? `Ce lien de connexion a expiré`
+        : `Ce lien de connexion n'est pas valide`,
+  CSRF_REJECTED: (d) =>
+    d.reason === 'origin'
+      ? `Requête refusée : envoyée depuis un autre site (${d.origin ?? 'origine inconnue'}) avec la session du tableau de bord`
+      : d.reason === 'missing'
+        ? `La requête porte le cookie de session mais pas son en-tête X-CSRF-Token`
+        : `L'en-tête X-CSRF-Token de la requête ne correspond pas à sa session`,
   INTERNAL: (d) => `Erreur interne${d.reason ? ` (« ${d.reason} »)` : ''}`,
 };
 

@@ -86,6 +86,24 @@ const messages: Messages = {
     `The ${brokerName(d.broker)} broker at ${d.url} is unreachable${d.errno ? ` (${d.errno})` : d.reason ? ` (${d.reason})` : ''}`,
   BUS_REFUSED: (d) =>
     `The ${brokerName(d.broker)} broker at ${d.url} refused to ${d.operation}${d.name ? ` '${d.name}'` : ''}${d.brokerMessage ? `: ${d.brokerMessage}` : ''}`,
+  SESSION_EXPIRED: (d) =>
+    d.reason === 'expired'
+      ? 'Your dashboard session has expired'
+      : d.reason === 'revoked'
+        ? 'Your dashboard session was ended: the key it was opened with was revoked or replaced'
+        : 'This dashboard session is not known to the server',
+  SIGN_IN_LINK_INVALID: (d) =>
+    d.reason === 'used'
+      ? 'This sign-in link was already used: it works only once'
+      : d.reason === 'expired'
+        ? 'This sign-in link has expired'
+        : 'This sign-in link is not valid',
+  CSRF_REJECTED: (d) =>
+    d.reason === 'origin'
+      ? `Refused a request sent from another site (${d.origin ?? 'unknown origin'}) with the dashboard's session`
+      : d.reason === 'missing'
+        ? 'The request carries the session cookie but not its X-CSRF-Token header'
+        : "The request's X-CSRF-Token does not belong to its session",
   INTERNAL: (d) => `Internal error${d.reason ? `: ${d.reason}` : ''}`,
 };
 

@@ -299,6 +299,22 @@ export const english: Catalogue = {
       : `Check that the user of \`bus.source\` may ${d.operation}${d.name ? ` '${d.name}'` : ''}, and that an existing ${d.broker === 'nats' ? 'stream or consumer' : 'queue'} of that name has a compatible definition (or name another one in the route).`,
     `Nothing was consumed: messages wait on the broker until the ingress starts.`,
   ],
+  SESSION_EXPIRED: (d) => [
+    d.reason === 'revoked'
+      ? `Sign in again with a valid key: the admin key printed by \`holdfast start\`, or a tenant key from \`holdfast keys create\`.`
+      : `Sign in again with your key, or with a new sign-in link.`,
+  ],
+  SIGN_IN_LINK_INVALID: (d) => [
+    d.reason === 'used'
+      ? `Sign in with your key instead (the admin key printed by \`holdfast start\`), or restart Holdfast for a new link.`
+      : `Sign in with your key (the admin key printed by \`holdfast start\`), or restart Holdfast for a new link: a link is valid for 15 minutes.`,
+    `Copy the whole link: the part after # is the token.`,
+  ],
+  CSRF_REJECTED: (d) => [
+    d.reason === 'origin'
+      ? `Use the dashboard from its own address; other sites may not act with its session.`
+      : `Reload the dashboard to get a fresh token; scripts that call the API should send an \`Authorization: Bearer\` key rather than the session cookie.`,
+  ],
   INTERNAL: (d) => [
     `Holdfast hit an unexpected condition${d.reason ? ` (${d.reason})` : ''}.`,
     `Report it with the job's events; retrying the job is safe.`,

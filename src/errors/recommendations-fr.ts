@@ -349,6 +349,22 @@ export const french: Catalogue = {
       : `Vérifiez que l'utilisateur de \`bus.source\` a le droit de faire « ${d.operation} »${d.name ? ` sur « ${d.name} »` : ''}, et qu'${d.broker === 'nats' ? 'un flux ou consommateur existant' : 'une file existante'} de ce nom a une définition compatible (ou indiquez-en un autre dans la route).`,
     `Rien n'a été consommé : les messages attendent chez le broker que la réception démarre.`,
   ],
+  SESSION_EXPIRED: (d) => [
+    d.reason === 'revoked'
+      ? `Reconnectez-vous avec une clé valide : la clé d'administration affichée par \`holdfast start\`, ou une clé de locataire créée par \`holdfast keys create\`.`
+      : `Reconnectez-vous avec votre clé, ou avec un nouveau lien de connexion.`,
+  ],
+  SIGN_IN_LINK_INVALID: (d) => [
+    d.reason === 'used'
+      ? `Connectez-vous plutôt avec votre clé (la clé d'administration affichée par \`holdfast start\`), ou redémarrez Holdfast pour obtenir un nouveau lien.`
+      : `Connectez-vous avec votre clé (la clé d'administration affichée par \`holdfast start\`), ou redémarrez Holdfast pour obtenir un nouveau lien : un lien est valable 15 minutes.`,
+    `Copiez le lien en entier : la partie après # est le jeton.`,
+  ],
+  CSRF_REJECTED: (d) => [
+    d.reason === 'origin'
+      ? `Utilisez le tableau de bord depuis sa propre adresse ; les autres sites ne peuvent pas agir avec sa session.`
+      : `Rechargez le tableau de bord pour obtenir un nouveau jeton ; les scripts qui appellent l'API doivent envoyer une clé \`Authorization: Bearer\` plutôt que le cookie de session.`,
+  ],
   INTERNAL: (d) => [
     `Holdfast a rencontré une situation inattendue${d.reason ? ` (« ${d.reason} »)` : ''}.`,
     `Signalez-la avec les événements du job ; relancer le job est sans risque.`,

@@ -7,6 +7,8 @@ import { internalsOf } from '../runtime/internals.js';
 import { ApiKeys } from './auth/api-keys.js';
 import { Authenticator } from './auth/authenticator.js';
 import { JobTokens } from './auth/job-tokens.js';
+import { sessionRoutes } from './dashboard/session-routes.js';
+import { Sessions } from './dashboard/sessions.js';
 import { asHoldfastError, errorReply } from './http/error-reply.js';
 import { registerRoutes } from './http/register-routes.js';
 import type { AnyRouteSpec } from './http/route-spec.js';
@@ -17,6 +19,7 @@ import { packageVersion } from './package-version.js';
 import { adminRoutes } from './routes/admin-routes.js';
 import { docsRoutes } from './routes/docs-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { jobInsightRoutes } from './routes/job-insight-routes.js';
 import { jobRoutes } from './routes/job-routes.js';
 import { pipelineRoutes } from './routes/pipeline-routes.js';
 import { quotaRoutes } from './routes/quota-routes.js';
@@ -82,6 +85,11 @@ export async function createServer(
   const keys = new ApiKeys(store, clock, options.keyCacheTtlMs);
   await keys.start();
   const tokens = await JobTokens.load(store, clock.now());
+  const sessions = new Sessions(store, clock, {
+    ttlMs: options.sessionTtlMs,
+    linkTtlMs: options.signInLinkTtlMs,
+    cacheTtlMs: options.keyCacheTtlMs,
+  });
   const hub = new LiveHub(bus, {
     heartbeatMs: options.heartbeatMs,
     onError: (error) => logger.warn({ err: error }, 'live stream failed'),
@@ -97,6 +105,7 @@ export async function createServer(
     options,
     keys,
     tokens,
+    sessions,
     hub,
     pipelineOf,
     replay: new SharedReplay(store),
@@ -110,6 +119,7 @@ export async function createServer(
     clock,
     auth: options.auth,
     localToken: options.localToken,
+    sessions,
   });
 
   const app = Fastify({
@@ -183,12 +193,14 @@ export async function createServer(
     ? [...healthRoutes(context)]
     : [
         ...jobRoutes(context),
+        ...jobInsightRoutes(context),
         ...streamRoutes(context),
         wsRouteDoc,
         ...pipelineRoutes(context),
         ...quotaRoutes(context),
         ...healthRoutes(context),
         ...adminRoutes(context),
+        ...sessionRoutes(context),
         ...(extensions.routes?.(context) ?? []),
       ];
   const documents = docsRoutes({

@@ -3,6 +3,7 @@ import type { HoldfastInternals } from '../runtime/internals.js';
 import type { RuntimeServices } from '../runtime/runtime-services.js';
 import type { ApiKeys } from './auth/api-keys.js';
 import type { JobTokens } from './auth/job-tokens.js';
+import type { Sessions } from './dashboard/sessions.js';
 import type { ServerMetrics } from './metrics/server-metrics.js';
 import type { ResolvedServerOptions } from './server-options.js';
 import type { LiveHub } from './streams/live-hub.js';
@@ -24,6 +25,8 @@ export interface ServerContext {
   readonly options: ResolvedServerOptions;
   readonly keys: ApiKeys;
   readonly tokens: JobTokens;
+  /** The dashboard's cookie sessions and one-time sign-in links. */
+  readonly sessions: Sessions;
   readonly hub: LiveHub;
   readonly pipelineOf: PipelineOfJob;
   readonly replay: SharedReplay;

@@ -17,8 +17,12 @@ export interface ServerOptions {
   readonly heartbeat?: Duration;
   /** Lifetime of a job's read-only event token (default 15 min, at most 24 h). */
   readonly jobTokenTtl?: Duration;
-  /** How long a cached API key is trusted before it is read again (default 5 s). */
+  /** How long a cached API key (or dashboard session) is trusted before it is read again (default 5 s). */
   readonly keyCacheTtl?: Duration;
+  /** Lifetime of a dashboard session opened by signing in (default 12 h, at most 30 days). */
+  readonly sessionTtl?: Duration;
+  /** Lifetime of a one-time sign-in link (default 15 min, at most 24 h). */
+  readonly signInLinkTtl?: Duration;
   /**
    * A credential accepted as the admin's, known only to this process and written 0600 in the
    * embedded data directory, so that the CLI on this machine reaches the running server.
@@ -39,6 +43,8 @@ export interface ResolvedServerOptions {
   readonly heartbeatMs: number;
   readonly jobTokenTtlMs: number;
   readonly keyCacheTtlMs: number;
+  readonly sessionTtlMs: number;
+  readonly signInLinkTtlMs: number;
   readonly localToken: string | undefined;
   readonly operationsOnly: boolean;
 }
@@ -50,6 +56,8 @@ export const serverDefaults = {
   heartbeatMs: 15_000,
   jobTokenTtlMs: 15 * 60_000,
   keyCacheTtlMs: 5_000,
+  sessionTtlMs: 12 * 3_600_000,
+  signInLinkTtlMs: 15 * 60_000,
 } as const;
 
 const maxJobTokenTtlMs = 24 * 3_600_000;
@@ -105,6 +113,22 @@ export function resolveServerOptions(
       jobTokenTtlMs,
     );
   }
+  const sessionTtlMs = duration(options.sessionTtl, serverDefaults.sessionTtlMs, 'sessionTtl');
+  if (sessionTtlMs < 60_000 || sessionTtlMs > 30 * 86_400_000) {
+    throw configError(
+      'sessionTtl',
+      ['must be from 1 min to 30 days', 'doit être compris entre 1 min et 30 jours'],
+      sessionTtlMs,
+    );
+  }
+  const signInLinkTtlMs = duration(options.signInLinkTtl, serverDefaults.signInLinkTtlMs, 'signInLinkTtl');
+  if (signInLinkTtlMs < 1000 || signInLinkTtlMs > maxJobTokenTtlMs) {
+    throw configError(
+      'signInLinkTtl',
+      ['must be from 1 s to 24 h', 'doit être compris entre 1 s et 24 h'],
+      signInLinkTtlMs,
+    );
+  }
   const heartbeatMs = duration(options.heartbeat, serverDefaults.heartbeatMs, 'heartbeat');
   if (heartbeatMs < 10) {
     throw configError('heartbeat', ['must be at least 10 ms', 'doit valoir au moins 10 ms'], heartbeatMs);
@@ -117,6 +141,8 @@ export function resolveServerOptions(
     heartbeatMs,
     jobTokenTtlMs,
     keyCacheTtlMs: duration(options.keyCacheTtl, serverDefaults.keyCacheTtlMs, 'keyCacheTtl'),
+    sessionTtlMs,
+    signInLinkTtlMs,
     localToken: options.localToken,
     operationsOnly: options.operationsOnly ?? false,
   };

@@ -4,6 +4,8 @@ import { type Demo, startDemo } from '../../demo/run-demo.js';
 import { configError } from '../../errors/config-error.js';
 import { createHoldfast, type Holdfast } from '../../runtime/holdfast.js';
 import { createServer, type HoldfastServer } from '../../server/create-server.js';
+import { defaultBundleDir } from '../../server/dashboard/dashboard-bundle.js';
+import { dashboardExtension } from '../../server/dashboard/dashboard-extension.js';
 import { databaseOf, type GlobalOptions, loadConfig, withDatabase } from '../context.js';
 import { parseIntOption, parseMsOption } from '../options.js';
 import { embeddedPath, isEmbeddedDirectory, writeServerLink } from '../server-link.js';
@@ -127,13 +129,17 @@ async function serve(options: ServeOptions, mode: Mode): Promise<void> {
     if (mode.api) {
       const embedded = isEmbeddedDirectory(database);
       const localToken = embedded ? randomBytes(32).toString('base64url') : undefined;
-      server = await createServer(hf, {
-        ...(options.host === undefined ? {} : { host: options.host }),
-        ...(options.port === undefined ? {} : { port: options.port }),
-        ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
-        auth: options.auth,
-        ...(localToken === undefined ? {} : { localToken }),
-      });
+      server = await createServer(
+        hf,
+        {
+          ...(options.host === undefined ? {} : { host: options.host }),
+          ...(options.port === undefined ? {} : { port: options.port }),
+          ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+          auth: options.auth,
+          ...(localToken === undefined ? {} : { localToken }),
+        },
+        dashboardExtension(),
+      );
       const admin = options.auth
         ? await server.context.keys.ensureAdmin({
             key: process.env.HOLDFAST_ADMIN_KEY || undefined,
@@ -141,11 +147,14 @@ async function serve(options: ServeOptions, mode: Mode): Promise<void> {
           })
         : undefined;
       const url = await server.listen();
+      // A newcomer opens this link and lands in the dashboard signed in as the admin: it works
+      // once, for 15 minutes, and only its hash is stored.
+      const signIn = admin ? await server.context.sessions.createLink() : undefined;
       if (embedded && localToken)
         removeLink = writeServerLink(embeddedPath(database), { url, token: localToken });
       if (demo) await demo.begin();
       else if (mode.workers) await hf.start();
-      say(banner({ url, hf, database, admin, demo, options, mode, graceMs }));
+      say(banner({ url, hf, database, admin, signIn, demo, options, mode, graceMs }));
     } else {
       let metrics = '';
       if (options.metricsPort !== undefined) {
@@ -196,6 +205,7 @@ function banner(b: {
   hf: Holdfast;
   database: string;
   admin: { source: 'environment' | 'generated' | 'existing'; key?: string } | undefined;
+  signIn: { token: string; expiresAt: number } | undefined;
   demo: Demo | undefined;
   options: ServeOptions;
   mode: Mode;
@@ -216,6 +226,10 @@ function banner(b: {
     `  API         ${b.url}/v1`,
     `  Docs        ${b.url}/docs   (OpenAPI: ${b.url}/openapi.json)`,
     `  Admin key   ${adminLine}`,
+    `  Dashboard   ${b.url}/${defaultBundleDir() === undefined ? '  (not built: run `npm run build`)' : ''}`,
+    b.signIn
+      ? `  Sign in     ${b.url}/sign-in#${b.signIn.token}  (opens the dashboard signed in as the admin; works once, within ${Math.round((b.signIn.expiresAt - Date.now()) / 60_000)} min; afterwards sign in with a key)`
+      : '  Sign in     not needed: authentication is off',
   ];
   if (b.demo) {
     lines.push(`  Simulator   ${b.demo.sim.url}  (faults on: the retries and waits below are real)`);

@@ -10,6 +10,24 @@ export interface Credentials {
   readonly authorization?: string | undefined;
   /** `?access_token=`: accepted only on streams, which browsers open without headers. */
   readonly queryToken?: string | undefined;
+  /** What a cookie session is read from, when the request has neither of the above. */
+  readonly session?: SessionCredentials | undefined;
+}
+
+/** The parts of a request a cookie session needs: the cookie, and what proves it came from the dashboard. */
+export interface SessionCredentials {
+  readonly cookie: string | undefined;
+  readonly method: string;
+  /** `X-CSRF-Token`: required on every state-changing request made with the cookie. */
+  readonly csrfToken: string | undefined;
+  readonly origin: string | undefined;
+  readonly host: string | undefined;
+}
+
+/** The dashboard's sessions (src/server/dashboard), as authentication sees them. */
+export interface SessionVerifier {
+  /** The session's principal; undefined without a session cookie; SESSION_EXPIRED or CSRF_REJECTED otherwise. */
+  principal(credentials: SessionCredentials): Promise<Principal | undefined>;
 }
 
 /**
@@ -24,6 +42,7 @@ export class Authenticator {
   readonly #clock: Clock;
   readonly #auth: boolean;
   readonly #localHash: Buffer | undefined;
+  readonly #sessions: SessionVerifier | undefined;
 
   constructor(options: {
     keys: ApiKeys;
@@ -31,18 +50,23 @@ export class Authenticator {
     clock: Clock;
     auth: boolean;
     localToken?: string | undefined;
+    sessions?: SessionVerifier | undefined;
   }) {
     this.#keys = options.keys;
     this.#tokens = options.tokens;
     this.#clock = options.clock;
     this.#auth = options.auth;
     this.#localHash = options.localToken === undefined ? undefined : sha256(options.localToken);
+    this.#sessions = options.sessions;
   }
 
   async principal(credentials: Credentials): Promise<Principal | undefined> {
     if (!this.#auth) return { kind: 'admin', via: 'no-auth' };
     const credential = bearer(credentials.authorization) ?? credentials.queryToken;
-    if (credential === undefined) return undefined;
+    if (credential === undefined) {
+      // An explicit credential always wins: a script with a key is never judged by a cookie.
+      return credentials.session ? this.#sessions?.principal(credentials.session) : undefined;
+    }
     if (JobTokens.looksLikeToken(credential)) return this.#tokens.verify(credential, this.#clock.now());
     if (this.#localHash !== undefined) {
       const hash = sha256(credential);

@@ -2,14 +2,17 @@ import { holdfastError } from '../../errors/holdfast-error.js';
 
 /**
  * Who is calling. Authentication turns a credential into one of these; every route then decides
- * from it alone what the caller may see and do. A dashboard session (a cookie) will resolve to
- * the same kinds, so routes never look at where a principal came from.
+ * from it alone what the caller may see and do. A dashboard session (a cookie) resolves to the
+ * same kinds, so routes never look at where a principal came from.
  */
 export type Principal =
   | {
       readonly kind: 'admin';
-      /** The admin key, the CLI's local credential, or a server started without authentication. */
-      readonly via: 'key' | 'local' | 'no-auth';
+      /**
+       * The admin key, the CLI's local credential, a server started without authentication, or a
+       * dashboard session opened with the admin key (or the sign-in link).
+       */
+      readonly via: 'key' | 'local' | 'no-auth' | 'session';
     }
   | { readonly kind: 'tenant'; readonly tenant: string; readonly keyId: string }
   | {

@@ -64,9 +64,7 @@ describe('errorReply', () => {
     // The first refill in 30 min, then two more, 3 h apart: 120 tokens after 6 h 30 min.
     expect(reply.headers['retry-after']).toBe(String(30 * 60 + 2 * 3 * 3600));
     expect(reply.headers['x-token-deficit']).toBe('120');
-    expect(reply.body.error.message).toBe(
-      'Pas assez de keepa:tokens pour global : solde 20, il en faut 140',
-    );
+    expect(reply.body.error.message).toBe('Pas assez de keepa:tokens pour global : solde 20, il en faut 140');
     expect(reply.headers['content-language']).toBe('fr');
   });
 

@@ -27,10 +27,24 @@ export function authenticationHook(
     const principal =
       route.access === 'public' && request.headers.authorization === undefined
         ? undefined
-        : await authenticator.principal({ authorization: request.headers.authorization, queryToken: token });
+        : await authenticator.principal({
+            authorization: request.headers.authorization,
+            queryToken: token,
+            session: {
+              cookie: request.headers.cookie,
+              method: request.method,
+              csrfToken: single(request.headers['x-csrf-token']),
+              origin: request.headers.origin,
+              host: request.headers.host,
+            },
+          });
     authorize(route.access, principal, `${route.method} ${route.url}`);
     request.principal = principal;
   };
+}
+
+function single(header: string | string[] | undefined): string | undefined {
+  return Array.isArray(header) ? header[0] : header;
 }
 
 /** Registers routes on Fastify: authentication, validation of every part, then the handler. */

@@ -120,6 +120,10 @@ export function openApiDocument(routes: readonly AnyRouteSpec[], version: string
       { name: 'budgets', description: 'Quotas, usage, and the operator’s resets' },
       { name: 'health', description: 'Probes and the health report' },
       { name: 'admin', description: 'Keys, tenants, retention, metrics' },
+      {
+        name: 'session',
+        description: 'The dashboard’s sign-in: a cookie session opened with a key or a one-time link',
+      },
       { name: 'docs', description: 'This document and its reference page' },
     ],
     paths,

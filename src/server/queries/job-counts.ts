@@ -1,3 +1,4 @@
+import { type JobState, jobStates } from '../../runtime/job.js';
 import type { Sql } from '../../store/store.js';
 
 export interface ActiveJobCount {
@@ -27,4 +28,22 @@ export async function queueDepth(sql: Sql, now: number): Promise<{ due: number; 
     [new Date(now).toISOString()],
   );
   return { due: rows[0]?.due ?? 0, scheduled: rows[0]?.scheduled ?? 0 };
+}
+
+/** How many jobs are in each state, among those a filter selects. */
+export async function jobCountsByState(
+  sql: Sql,
+  filter: { pipeline?: string | undefined; tenant?: string | undefined; since?: string | undefined },
+): Promise<Record<JobState, number>> {
+  const { rows } = await sql.query<{ state: JobState; n: number }>(
+    `select state, count(*)::int as n from holdfast.jobs
+      where ($1::text is null or pipeline = $1)
+        and ($2::text is null or tenant = $2)
+        and ($3::timestamptz is null or created_at >= $3)
+      group by state`,
+    [filter.pipeline ?? null, filter.tenant ?? null, filter.since ?? null],
+  );
+  const counts = Object.fromEntries(jobStates.map((s) => [s, 0])) as Record<JobState, number>;
+  for (const row of rows) counts[row.state] = row.n;
+  return counts;
 }

@@ -79,7 +79,39 @@ const maxPerStatement = 500;
 
 const insertSql = `insert into holdfast.events (job_id, seq, type, tenant, payload, at)
   select job_id, seq, type, tenant, payload, at
-    from jsonb_to_recordset($1::jsonb) as x(job_id uuid, seq int, type text, tenant text, payload jsonb, at timestamptz)`;
+    from json_to_recordset($1::json) as x(job_id uuid, seq int, type text, tenant text, payload jsonb, at timestamptz)`;
+
+/*
+ * Every event Holdfast stores is written by `appendEvents` or by a statement built with
+ * `eventsInsertSql` (the runtime's group commit, the claim): the one place where a commit's events
+ * are known in full, inside its transaction. A write that must commit with certain events (a
+ * notification outbox row for `job:failed`, `quota:warning`…) belongs next to these two, added to
+ * the statement only when such an event is in it, so that commits without one pay nothing.
+ */
+
+/**
+ * The INSERT of a composed statement: events given as a JSON array (`job_id`, `epoch`, `seq`,
+ * `type`, `tenant`, `payload`) in parameter `param`, stamped `at`, kept only for the attempts in
+ * the CTE `fence` (`id`, `lease_epoch`: those whose commit passed its lease check). Returns
+ * `id, job_id, seq`.
+ */
+export function eventsInsertSql(param: string, at: string, fence: string): string {
+  return `insert into holdfast.events (job_id, seq, type, tenant, payload, at)
+  select x.job_id, x.seq, x.type, x.tenant, x.payload, ${at}
+    from json_to_recordset(${param}::json) as x(job_id uuid, epoch int, seq int, type text, tenant text, payload jsonb)
+    join ${fence} f on f.id = x.job_id and f.lease_epoch = x.epoch
+  returning id, job_id, seq`;
+}
+
+/** The NOTIFY that tells other processes, on commit, which events of the CTE `from` to read. */
+export function notifySql(channel: string, originParam: string, from: string): string {
+  return `select pg_notify('${channel}', json_build_object('o', ${originParam}::text, 'ids', json_agg(id))::text) from ${from} having count(*) > 0`;
+}
+
+/** Seq numbers for `count` new events of a job whose last committed event is `lastSeq`. */
+export function nextSeqs(lastSeq: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => lastSeq + 1 + i);
+}
 
 export async function readEventsById(sql: Sql, ids: readonly number[]): Promise<AnyHoldfastEvent[]> {
   if (ids.length === 0) return [];

@@ -1,6 +1,7 @@
 import { holdfastError } from '../errors/holdfast-error.js';
-import { appendEvents } from '../events/event-log.js';
+import { appendEvents, nextSeqs } from '../events/event-log.js';
 import type { TxSql } from '../store/store.js';
+import type { BudgetHooks } from './budget-hooks.js';
 import { cancelChannel, jobsChannel } from './channels.js';
 import { type Job, type JobRow, type JobState, jobStates, jobView, type StepRow } from './job.js';
 import type { Pipeline } from './pipeline.js';
@@ -27,18 +28,11 @@ export interface RetryOptions {
   readonly force?: boolean;
 }
 
-/** Budget pre-check of a manual retry (the ledger provides it). */
-export type RetryCheck = (
-  tx: TxSql,
-  job: JobRow,
-  remainingSteps: readonly string[] | undefined,
-  now: number,
-) => Promise<void>;
-
 export interface JobsApiContext {
   readonly services: RuntimeServices;
   readonly pipelines: ReadonlyMap<string, Pipeline>;
-  readonly retryCheck?: RetryCheck | undefined;
+  /** Budget pre-check of a manual retry. */
+  readonly budget: Pick<BudgetHooks, 'checkRetry'>;
   /** Stops a job running in this process (cancel), and wakes the local worker. */
   readonly cancelLocal?: (jobId: string, reason?: string) => void;
   readonly wake?: () => void;
@@ -88,13 +82,14 @@ export function createJobsApi(context: JobsApiContext) {
     }
     if (filter.after !== undefined) {
       const after = await loadJob(store, filter.after);
-      params.push(after.created_at.toISOString(), after.id);
-      where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      params.push(after.id);
+      where.push(`id < $${params.length}::uuid`);
     }
     params.push(limit + 1);
+    // Job ids are UUIDv7: in id order is in creation order.
     const { rows } = await store.query<JobRow>(
       `select * from holdfast.jobs ${where.length ? `where ${where.join(' and ')}` : ''}
-        order by created_at desc, id desc limit $${params.length}`,
+        order by id desc limit $${params.length}`,
       params,
     );
     const page = rows.slice(0, limit);
@@ -125,8 +120,8 @@ export function createJobsApi(context: JobsApiContext) {
         [id],
       );
       const completed = new Set(done.map((r) => r.name));
-      if (!options.force && context.retryCheck) {
-        await context.retryCheck(
+      if (!options.force) {
+        await context.budget.checkRetry(
           tx,
           row,
           pipeline?.steps?.filter((s) => !completed.has(s)),
@@ -134,13 +129,14 @@ export function createJobsApi(context: JobsApiContext) {
         );
       }
       const attempts = pipeline?.retry.attempts ?? 1;
-      const { rows: updated } = await tx.query<{ event_seq: number }>(
+      const [seq] = nextSeqs(row.event_seq, 1);
+      await tx.query(
         `update holdfast.jobs set state = 'queued', run_at = $2, attempt = attempt + 1, max_attempts = attempt + $3,
                 error = null, finished_at = null, deadline_at = null, wait_reason = null, retry_delay_ms = null,
                 cancel_requested = false, cancel_reason = null, lease_owner = null, lease_expires_at = null,
-                event_seq = event_seq + 1, updated_at = $2
-          where id = $1 returning event_seq`,
-        [id, new Date(now).toISOString(), attempts],
+                event_seq = $4, updated_at = $2
+          where id = $1`,
+        [id, new Date(now).toISOString(), attempts, seq],
       );
       const stored = await appendEvents(
         tx,
@@ -148,7 +144,7 @@ export function createJobsApi(context: JobsApiContext) {
           {
             type: 'job:queued',
             jobId: id,
-            seq: updated[0]!.event_seq,
+            seq: seq!,
             tenant: row.tenant,
             at: now,
             payload: { pipeline: row.pipeline, runAt: new Date(now).toISOString(), retryOf: row.state },
@@ -207,11 +203,12 @@ export function createJobsApi(context: JobsApiContext) {
         return { events: [], running: true };
       }
       const error = holdfastError('CANCELLED', { jobId: id, reason }).serialize();
-      const { rows: updated } = await tx.query<{ event_seq: number }>(
+      const [seq] = nextSeqs(row.event_seq, 1);
+      await tx.query(
         `update holdfast.jobs set state = 'cancelled', error = $2, finished_at = $3, updated_at = $3,
-                cancel_reason = $4, event_seq = event_seq + 1
-          where id = $1 returning event_seq`,
-        [id, JSON.stringify(error), nowIso, reason ?? null],
+                cancel_reason = $4, event_seq = $5
+          where id = $1`,
+        [id, JSON.stringify(error), nowIso, reason ?? null, seq],
       );
       const stored = await appendEvents(
         tx,
@@ -219,7 +216,7 @@ export function createJobsApi(context: JobsApiContext) {
           {
             type: 'job:cancelled',
             jobId: id,
-            seq: updated[0]!.event_seq,
+            seq: seq!,
             tenant: row.tenant,
             at: now,
             payload: { reason, error },

@@ -1,4 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { defaults } from '../config/defaults.js';
 import type { ProviderRequest, ProviderResponse, ProviderStream } from '../providers/provider-types.js';
 import { type BackoffOptions, type BackoffPolicy, backoffPolicy } from '../resilience/backoff.js';
 import type { Sql } from '../store/store.js';
@@ -143,8 +144,6 @@ export type PipelineInput<P> = P extends Pipeline<infer _I, infer _O, infer In> 
 /** Output type of a pipeline's run. */
 export type PipelineOutput<P> = P extends Pipeline<infer _I, infer O, infer _In> ? O : never;
 
-export const pipelineDefaults = { timeoutMs: 3_600_000, attempts: 3 } as const;
-
 /** Declares a pipeline. Options are checked now: a bad one throws a RangeError naming it. */
 export function definePipeline<I = unknown, O = unknown, In = I>(
   options: PipelineOptions<I, O, In>,
@@ -156,7 +155,7 @@ export function definePipeline<I = unknown, O = unknown, In = I>(
     );
   }
   if (typeof options.run !== 'function') throw new RangeError(`pipeline '${name}': run must be a function`);
-  const attempts = options.retry?.attempts ?? pipelineDefaults.attempts;
+  const attempts = options.retry?.attempts ?? defaults.pipeline.attempts;
   if (!Number.isInteger(attempts) || attempts < 1 || attempts > 1000) {
     throw new RangeError(
       `pipeline '${name}': retry.attempts must be an integer from 1 to 1000, got ${attempts}`,
@@ -166,7 +165,7 @@ export function definePipeline<I = unknown, O = unknown, In = I>(
     options.timeout === false
       ? undefined
       : options.timeout === undefined
-        ? pipelineDefaults.timeoutMs
+        ? defaults.pipeline.timeoutMs
         : parseDuration(options.timeout, `pipeline '${name}': timeout`);
   if (timeoutMs !== undefined && timeoutMs < 1)
     throw new RangeError(`pipeline '${name}': timeout must be positive`);

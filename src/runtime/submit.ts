@@ -1,7 +1,8 @@
 import { holdfastError } from '../errors/holdfast-error.js';
-import { appendEvents } from '../events/event-log.js';
-import type { AnyNewEvent } from '../events/event-map.js';
+import { appendEvents, nextSeqs } from '../events/event-log.js';
+import type { AnyNewEvent, HoldfastEventMap } from '../events/event-map.js';
 import type { TxSql } from '../store/store.js';
+import type { BudgetHooks } from './budget-hooks.js';
 import { jobsChannel } from './channels.js';
 import { checkIdempotencyKey, idempotencyScope, inputHash } from './idempotency.js';
 import type { JobState } from './job.js';
@@ -38,18 +39,21 @@ export interface JobCandidate {
   waitReason: string | null;
   estimate: Record<string, number> | null;
   /** Extra events to append after job:queued (e.g. job:waiting for a budget). */
-  readonly extraEvents: AnyNewEvent[];
+  readonly extraEvents: Array<{
+    readonly type: 'job:waiting';
+    readonly payload: HoldfastEventMap['job:waiting'];
+  }>;
 }
-
-/** Runs inside the submit transaction before the jobs are inserted; throws to refuse them all. */
-export type Admission = (tx: TxSql, candidates: JobCandidate[], now: number) => Promise<void>;
 
 export interface SubmitContext {
   readonly services: RuntimeServices;
   readonly idempotencyTtlMs: number;
-  readonly admission?: Admission | undefined;
+  /** Reserves the jobs' estimates in the submit transaction (refusing or parking them). */
+  readonly budget: Pick<BudgetHooks, 'admit'>;
   /** Called after commit so a worker in this process picks the jobs up at once. */
   readonly onSubmitted?: () => void;
+  /** Aborts the submission before it writes; once the write began, its result stands. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -63,6 +67,7 @@ export async function submitJobs(
   items: ReadonlyArray<{ readonly input: unknown; readonly options?: SubmitOptions | undefined }>,
 ): Promise<SubmitResult[]> {
   const { services } = context;
+  context.signal?.throwIfAborted();
   const now = services.clock.now();
   const candidates: JobCandidate[] = [];
   for (const [index, item] of items.entries()) {
@@ -84,6 +89,7 @@ export async function submitJobs(
     });
   }
 
+  context.signal?.throwIfAborted();
   const results = await services.store.transaction(async (tx) => {
     const out: SubmitResult[] = [];
     const fresh: JobCandidate[] = [];
@@ -96,13 +102,13 @@ export async function submitJobs(
       }
     }
     if (fresh.length === 0) return { out, events: [] };
-    await context.admission?.(tx, fresh, now);
+    await context.budget.admit(tx, fresh, now);
     await tx.query(
       `insert into holdfast.jobs (id, pipeline, tenant, state, input, attempt, max_attempts, run_at, wait_reason,
                                   timeout_ms, idempotency_key, estimate, event_seq, created_at, updated_at)
        select x.id, x.pipeline, x.tenant, x.state, x.input, 1, x.max_attempts, x.run_at, x.wait_reason,
               x.timeout_ms, x.key, x.estimate, x.events, $2, $2
-         from jsonb_to_recordset($1::jsonb) as x(id uuid, pipeline text, tenant text, state text, input jsonb,
+         from json_to_recordset($1::json) as x(id uuid, pipeline text, tenant text, state text, input jsonb,
               max_attempts int, run_at timestamptz, wait_reason text, timeout_ms bigint, key text, estimate jsonb, events int)`,
       [
         JSON.stringify(
@@ -126,17 +132,18 @@ export async function submitJobs(
     );
     const events: AnyNewEvent[] = [];
     for (const c of fresh) {
+      const [first, ...rest] = nextSeqs(0, 1 + c.extraEvents.length);
       events.push({
         type: 'job:queued',
         jobId: c.id,
-        seq: 1,
+        seq: first!,
         tenant: c.tenant,
         at: now,
         payload: { pipeline: c.pipeline.name, runAt: new Date(c.runAt).toISOString() },
       });
-      for (const [i, e] of c.extraEvents.entries()) {
-        events.push({ ...e, jobId: c.id, seq: 2 + i, tenant: c.tenant } as AnyNewEvent);
-      }
+      c.extraEvents.forEach((e, i) => {
+        events.push({ ...e, jobId: c.id, seq: rest[i]!, tenant: c.tenant, at: now });
+      });
     }
     const stored = await appendEvents(
       tx,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { startDemo } from '../../demo/run-demo.js';
 import { createHoldfast } from '../../runtime/holdfast.js';
+import { internalsOf } from '../../runtime/internals.js';
 import { databaseOf, type GlobalOptions, loadConfig, withDatabase } from '../context.js';
 import { parseIntOption } from '../options.js';
 import { untilSignal } from '../signals.js';
@@ -38,7 +39,7 @@ async function run(options: GlobalOptions & { jobs?: number }, demo: boolean): P
     say(
       [
         '',
-        `Holdfast demo running on ${running.hf.store.description}.`,
+        `Holdfast demo running on ${(await internalsOf(running.hf).open()).store.description}.`,
         `  Provider simulator   ${running.sim.url}  (faults on: retries and waits below are real)`,
         '  HTTP API, dashboard  not part of this build yet: there is no dashboard URL or admin key to print.',
         `  Inspect              npx holdfast jobs list --database ${database}   ·   npx holdfast quotas status --database ${database}`,
@@ -60,7 +61,7 @@ async function run(options: GlobalOptions & { jobs?: number }, demo: boolean): P
   const hf = createHoldfast({ ...config, database: databaseOf(options, config) });
   await hf.start();
   say(
-    `Holdfast worker running on ${hf.store.description} for ${config.pipelines.map((p) => p.name).join(', ')}. Ctrl+C stops it.`,
+    `Holdfast worker running on ${(await internalsOf(hf).open()).store.description} for ${config.pipelines.map((p) => p.name).join(', ')}. Ctrl+C stops it.`,
   );
   const signal = await untilSignal();
   say(`${signal}: stopping (running jobs get 10 s, then go back to the queue)…`);

@@ -20,9 +20,12 @@ create index events_at_brin on holdfast.events using brin (at);
 -- bitmap scan, which visits every dead index entry at every claim (measured: 8 ms per claim
 -- with 20,000 jobs behind) and never marks them dead. An ordered index scan stops after `limit`
 -- rows and lets each scan mark the dead entries it passes, so later claims skip them.
+-- `rows 10`: the claim joins these ids back to the jobs; with the default guess (1000 rows) that
+-- join hashes the whole table (12 ms with 20,000 jobs) instead of ten primary-key lookups.
 create function holdfast.due_jobs(p_now timestamptz, p_pipelines text[], p_limit int)
 returns table (job_id uuid, resumed boolean)
 language plpgsql volatile
+rows 10
 set enable_bitmapscan = off
 as $$
 begin
@@ -40,6 +43,7 @@ $$;
 create function holdfast.expired_jobs(p_now timestamptz, p_pipelines text[], p_limit int)
 returns table (job_id uuid, resumed boolean)
 language plpgsql volatile
+rows 10
 set enable_bitmapscan = off
 as $$
 begin

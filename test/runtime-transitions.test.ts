@@ -34,11 +34,9 @@ async function harness(store: Store) {
   };
   const submit = async (runAt?: number) =>
     (
-      await submitJobs(
-        { services, idempotencyTtlMs: 60_000, budget: { admit: async () => {} } },
-        pipeline,
-        [{ input: { n: 1 }, options: { runAt } }],
-      )
+      await submitJobs({ services, idempotencyTtlMs: 60_000, budget: { admit: async () => {} } }, pipeline, [
+        { input: { n: 1 }, options: { runAt } },
+      ])
     )[0]!.id;
   const request = (limit = 10) => ({
     store,
@@ -67,7 +65,8 @@ async function harness(store: Store) {
         [id],
       )
     ).rows;
-  const timeline = async (id: string) => (await replayEvents(store, { jobId: id })).map((e) => [e.seq, e.type]);
+  const timeline = async (id: string) =>
+    (await replayEvents(store, { jobId: id })).map((e) => [e.seq, e.type]);
   return { clock, published, submit, request, refOf, commit, job, steps, timeline, view };
 }
 
@@ -89,8 +88,18 @@ for (const backend of backends) {
       await h.submit(h.clock.now() + 60_000);
       const [claimed, ...more] = await claim(h.request());
       expect(more).toEqual([]);
-      expect(claimed!.row).toMatchObject({ id: due, lease_epoch: 1, attempt: 1, event_seq: 2, input: { n: 1 } });
-      expect(claimed!.started).toMatchObject({ type: 'job:started', seq: 2, payload: { resumed: false, takeover: false } });
+      expect(claimed!.row).toMatchObject({
+        id: due,
+        lease_epoch: 1,
+        attempt: 1,
+        event_seq: 2,
+        input: { n: 1 },
+      });
+      expect(claimed!.started).toMatchObject({
+        type: 'job:started',
+        seq: 2,
+        payload: { resumed: false, takeover: false },
+      });
       expect(await claim(h.request())).toEqual([]);
       const row = await h.job(due);
       expect(row).toMatchObject({ state: 'running', lease_owner: 'worker-1', event_seq: 2 });
@@ -124,7 +133,9 @@ for (const backend of backends) {
         lease_owner: null,
         lease_expires_at: null,
       });
-      expect(await h.steps(id)).toMatchObject([{ name: 'a', state: 'succeeded', runs: 1, output: { ok: 1 } }]);
+      expect(await h.steps(id)).toMatchObject([
+        { name: 'a', state: 'succeeded', runs: 1, output: { ok: 1 } },
+      ]);
       expect(await h.timeline(id)).toEqual([
         [1, 'job:queued'],
         [2, 'job:started'],
@@ -212,7 +223,11 @@ for (const backend of backends) {
         retryDelayMs: null,
       });
       expect(await h.job(parked)).toMatchObject({ state: 'waiting', wait_reason: 'budget', attempt: 1 });
-      expect(await h.job(requeued)).toMatchObject({ state: 'queued', wait_reason: 'worker-stopped', attempt: 1 });
+      expect(await h.job(requeued)).toMatchObject({
+        state: 'queued',
+        wait_reason: 'worker-stopped',
+        attempt: 1,
+      });
       expect((await h.timeline(requeued)).at(-1)).toEqual([3, 'job:waiting']);
       const [next] = await claim(h.request());
       expect(next!.row.id).toBe(requeued);
@@ -257,7 +272,11 @@ for (const backend of backends) {
       await h.commit(
         stale,
         { kind: 'startStep', name: 'a', attempt: 1, hasCompensation: false },
-        { kind: 'checkpoint', step: { name: 'a', attempt: 1, output: 1, progress: null, durationMs: 1 }, writes: [] },
+        {
+          kind: 'checkpoint',
+          step: { name: 'a', attempt: 1, output: 1, progress: null, durationMs: 1 },
+          writes: [],
+        },
       );
       await h.clock.setTime(h.clock.now() + leaseMs + 1);
       const [taken] = await takeover(h.request());
@@ -291,8 +310,13 @@ for (const backend of backends) {
         kind: 'checkpoint',
         step: { name: 'save', attempt: 1, output: 'saved', progress: null, durationMs: 1 },
         writes: [
-          (sql) => sql.query('insert into notes (job_id, body) values ($1, $2)', [body === null ? bad : ok, 'first']),
-          (sql) => sql.query('insert into notes (job_id, body) values ($1, $2)', [body === null ? bad : ok, body]),
+          (sql) =>
+            sql.query('insert into notes (job_id, body) values ($1, $2)', [
+              body === null ? bad : ok,
+              'first',
+            ]),
+          (sql) =>
+            sql.query('insert into notes (job_id, body) values ($1, $2)', [body === null ? bad : ok, body]),
         ],
       });
       const [, good] = await h.commit(byId.get(ok)!, start, checkpoint('second'));
@@ -305,7 +329,9 @@ for (const backend of backends) {
       });
       const { rows } = await store.query<{ job_id: string }>('select job_id from notes');
       expect(rows.map((r) => r.job_id)).toEqual([ok, ok]);
-      expect(await h.steps(bad)).toMatchObject([{ name: 'save', state: 'failed', error: { code: 'SQL_ERROR' } }]);
+      expect(await h.steps(bad)).toMatchObject([
+        { name: 'save', state: 'failed', error: { code: 'SQL_ERROR' } },
+      ]);
       expect((await h.timeline(bad)).slice(2)).toEqual([
         [3, 'step:started'],
         [4, 'step:failed'],

@@ -33,6 +33,8 @@ export class Attempt {
     currentStep: null,
     progress: null,
   };
+  /** The step running now, until it has recorded how it ended. */
+  running: Promise<unknown> | undefined;
   /** The last checkpoint, committing while the pipeline goes on (see `step-runner.ts`). */
   #pending: Promise<unknown> | undefined;
   readonly #services: RuntimeServices;
@@ -90,6 +92,14 @@ export class Attempt {
     });
     pending.catch((error: unknown) => this.abortOnCommitFailure(error));
     this.#pending = pending;
+  }
+
+  /**
+   * Waits for the running step to record its end: an aborted attempt's outcome must follow its
+   * step's `step:failed` in the timeline. Bounded: an aborted step does not wait for its function.
+   */
+  async quiesce(): Promise<void> {
+    await this.running?.catch(() => {});
   }
 
   /** Resolves once the checkpoint committed ahead (if any) is durable; throws what failed it. */

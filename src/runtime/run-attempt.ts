@@ -41,24 +41,9 @@ export async function runAttempt(deps: AttemptDeps, attempt: Attempt): Promise<A
     const decision = await prepareParked(deps, attempt);
     if (decision !== 'run') return decision;
   }
-  let outcome: { ok: true; output: unknown } | { ok: false; error: HoldfastError | WorkerStopping };
-  // Handed back before it began (the worker stopped while it waited for a slot): nothing to run.
-  if (attempt.scope.reason instanceof WorkerStopping) {
-    attempt.dispose();
-    outcome = { ok: false, error: attempt.scope.reason };
-  } else
-    try {
-      const output = await attempt.scope.race(invoke(() => attempt.pipeline.run(runContext(deps, attempt))));
-      outcome = { ok: true, output: JSON.parse(JSON.stringify(output ?? null) ?? 'null') };
-    } catch (thrown) {
-      const reason: unknown = attempt.scope.aborted ? attempt.scope.reason : thrown;
-      outcome = {
-        ok: false,
-        error: reason instanceof WorkerStopping ? reason : toHoldfastError(reason, { jobId: attempt.ref.id }),
-      };
-    } finally {
-      attempt.dispose();
-    }
+  const outcome = await runPipeline(deps, attempt);
+  // An aborted step records its end before the attempt's outcome follows it in the timeline.
+  await attempt.quiesce();
 
   try {
     if (outcome.ok) {
@@ -100,6 +85,30 @@ export async function runAttempt(deps: AttemptDeps, attempt: Attempt): Promise<A
       'could not record the outcome of a job attempt; the job resumes when its lease expires',
     );
     return 'abandoned';
+  }
+}
+
+type PipelineOutcome =
+  | { readonly ok: true; readonly output: unknown }
+  | { readonly ok: false; readonly error: HoldfastError | WorkerStopping };
+
+async function runPipeline(deps: AttemptDeps, attempt: Attempt): Promise<PipelineOutcome> {
+  // Handed back before it began (the worker stopped while it waited for a slot): nothing to run.
+  if (attempt.scope.reason instanceof WorkerStopping) {
+    attempt.dispose();
+    return { ok: false, error: attempt.scope.reason };
+  }
+  try {
+    const output = await attempt.scope.race(invoke(() => attempt.pipeline.run(runContext(deps, attempt))));
+    return { ok: true, output: JSON.parse(JSON.stringify(output ?? null) ?? 'null') };
+  } catch (thrown) {
+    const reason: unknown = attempt.scope.aborted ? attempt.scope.reason : thrown;
+    return {
+      ok: false,
+      error: reason instanceof WorkerStopping ? reason : toHoldfastError(reason, { jobId: attempt.ref.id }),
+    };
+  } finally {
+    attempt.dispose();
   }
 }
 

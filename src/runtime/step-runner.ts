@@ -53,7 +53,9 @@ export function createStepApi(
     // The previous step's checkpoint must be durable before this step can do anything (G2).
     await attempt.settled();
     if (attempt.scope.aborted) throw attempt.scope.reason;
-    return executeStep(attempt, services, providers, name, options, fn);
+    const running = executeStep(attempt, services, providers, name, options, fn);
+    attempt.running = running;
+    return running;
   };
   return { run: run as StepApi['run'] };
 }

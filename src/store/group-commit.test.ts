@@ -32,7 +32,13 @@ describe('GroupCommit', () => {
     const results = Promise.all([1, 2, 3].map((n) => gc.submit({ key: 'a', n })));
     await r.release();
     expect(await results).toEqual([10, 20, 30]);
-    expect(r.batches).toEqual([[{ key: 'a', n: 1 }, { key: 'a', n: 2 }, { key: 'a', n: 3 }]]);
+    expect(r.batches).toEqual([
+      [
+        { key: 'a', n: 1 },
+        { key: 'a', n: 2 },
+        { key: 'a', n: 3 },
+      ],
+    ]);
   });
 
   it('keeps two flushes in flight, never with the same key in both', async () => {
@@ -91,7 +97,9 @@ describe('GroupCommit', () => {
     const gc = new GroupCommit<Op, number>({
       flush: async (batch) =>
         batch.map((op) =>
-          op.n === 2 ? { ok: false, error: holdfastError('LEASE_LOST', { jobId: op.key }) } : { ok: true, value: op.n },
+          op.n === 2
+            ? { ok: false, error: holdfastError('LEASE_LOST', { jobId: op.key }) }
+            : { ok: true, value: op.n },
         ),
     });
     const outcomes = await Promise.allSettled([1, 2, 3].map((n) => gc.submit({ key: String(n), n })));

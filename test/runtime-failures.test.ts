@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { createHoldfast } from '../src/runtime/holdfast.js';
 import type { Logger } from '../src/runtime/logger.js';
@@ -139,6 +140,32 @@ for (const backend of backends) {
       expect(await outcome(stopping)).toBe('stopped');
       expect((await hf.jobs.get(id)).state).toBe('succeeded');
     });
+
+    it('leaves nothing running after stop and close: the process exits on its own', async () => {
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          new URL('./fixtures/stop-and-exit.ts', import.meta.url).pathname,
+          await backend.database(),
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      // A grace timer left behind would keep it alive for the hour it was given.
+      const outcome = await Promise.race([
+        exited,
+        new Promise((r) => setTimeout(() => r('still alive'), 25_000)),
+      ]);
+      child.kill('SIGKILL');
+      expect(out).toContain('closed');
+      expect(outcome).toBe(0);
+    }, 40_000);
 
     it('logs, never swallows, a failure to read when the next job is due', async () => {
       const { logger, lines } = memoryLogger();

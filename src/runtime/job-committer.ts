@@ -1,6 +1,6 @@
 import { type HoldfastError, holdfastError } from '../errors/holdfast-error.js';
 import type { EventBus } from '../events/event-bus.js';
-import { eventsChannel } from '../events/event-log.js';
+import { eventsChannel, eventsPerRow } from '../events/event-log.js';
 import type { AnyHoldfastEvent } from '../events/event-map.js';
 import { GroupCommit, type OpOutcome } from '../store/group-commit.js';
 import type { Sql, Store, TxSql } from '../store/store.js';
@@ -116,10 +116,11 @@ export class JobCommitter {
     );
     const { rows } = await sql.query<FlushRow>(statement.text, statement.params, { prepare: statement.name });
     const alive = new Map<string, boolean>();
-    const eventIds = new Map<string, number>();
+    // Event rows by their first seq.
+    const eventRows = new Map<string, number>();
     for (const row of rows) {
       if (row.k === 'j') alive.set(`${row.job_id}/${row.epoch}`, row.cancel_requested === true);
-      else eventIds.set(`${row.job_id}/${row.seq}`, row.event_id!);
+      else eventRows.set(`${row.job_id}/${row.seq}`, row.event_id!);
     }
     commands.forEach((command, i) => {
       if (command === undefined) return;
@@ -138,8 +139,10 @@ export class JobCommitter {
       lastSeqs.set(commit, seqs.at(-1) ?? commit.job.timeline.seq);
       commit.events.forEach((event, i) => {
         const seq = seqs[i]!;
-        const id = eventIds.get(`${commit.job.id}/${seq}`);
-        if (id === undefined) throw new Error(`flush: event ${commit.job.id}#${seq} was not stored`);
+        const first = i - (i % eventsPerRow);
+        const row = eventRows.get(`${commit.job.id}/${seqs[first]}`);
+        if (row === undefined) throw new Error(`flush: event ${commit.job.id}#${seq} was not stored`);
+        const id = row * eventsPerRow + (i - first);
         events.push({
           id,
           type: event.type,

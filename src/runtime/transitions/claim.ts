@@ -1,4 +1,4 @@
-import { eventsChannel, notifySql } from '../../events/event-log.js';
+import { eventsChannel, eventsPerRow, notifySql } from '../../events/event-log.js';
 import type { AnyHoldfastEvent } from '../../events/event-map.js';
 import type { Store } from '../../store/store.js';
 
@@ -91,7 +91,7 @@ async function claimFrom(source: string, request: ClaimRequest, isTakeover: bool
     steps: steps.get(row.id) ?? [],
     takeover: isTakeover,
     started: {
-      id: event_id,
+      id: event_id * eventsPerRow,
       type: 'job:started',
       jobId: row.id,
       seq: row.event_seq,
@@ -133,11 +133,10 @@ claimed as (
             j.wait_reason, j.estimate, due.resumed
 ),
 ev as (
-  insert into holdfast.events (job_id, seq, type, tenant, payload, at)
-  select c.id, c.event_seq, 'job:started', c.tenant,
-         jsonb_build_object('pipeline', c.pipeline, 'attempt', c.attempt, 'workerId', $4::text,
-                            'resumed', c.resumed, 'takeover', $6::int = 1),
-         $1::timestamptz
+  insert into holdfast.events (job_id, seq, tenant, at, types, payloads)
+  select c.id, c.event_seq, c.tenant, $1::timestamptz, array['job:started'],
+         jsonb_build_array(jsonb_build_object('pipeline', c.pipeline, 'attempt', c.attempt, 'workerId', $4::text,
+                                              'resumed', c.resumed, 'takeover', $6::int = 1))
     from claimed c
   returning id, job_id
 )${notify ? `,\nn as (${notifySql(eventsChannel, '$7', 'ev')})` : ''}

@@ -1,4 +1,4 @@
-import { eventsInsertSql, nextSeqs, notifySql } from '../../events/event-log.js';
+import { eventsInsertSql, eventsPerRow, nextSeqs, notifySql } from '../../events/event-log.js';
 import type { JobCommit, StepWrite } from './job-commit.js';
 
 /**
@@ -24,7 +24,7 @@ interface Part {
 }
 
 const fence = `where j.id = x.id and j.lease_epoch = x.epoch and j.state = 'running'
-  returning j.id, j.lease_epoch, j.cancel_requested`;
+  returning j.id, j.lease_epoch, j.tenant, j.cancel_requested`;
 const common = `event_seq = x.seq, updated_at = $1::timestamptz, current_step = x.current_step, progress = x.progress`;
 const commonColumns = `id uuid, epoch int, seq int, current_step text, progress jsonb`;
 
@@ -140,16 +140,17 @@ export function flushStatement(
     for (const step of c.steps.values())
       (step.started ? started : finished).push(stepDoc(c.job.id, c.job.epoch, step));
     for (const name of c.compensated) undone.push({ job_id: c.job.id, epoch: c.job.epoch, name });
-    c.events.forEach((e, i) => {
+    // One row for the commit's events of this job (more rows past eventsPerRow).
+    for (let i = 0; i < c.events.length; i += eventsPerRow) {
+      const part = c.events.slice(i, i + eventsPerRow);
       events.push({
         job_id: c.job.id,
         epoch: c.job.epoch,
         seq: seqs[i],
-        type: e.type,
-        tenant: c.job.tenant,
-        payload: e.payload,
+        types: part.map((e) => e.type),
+        payloads: part.map((e) => e.payload),
       });
-    });
+    }
   }
 
   const params: unknown[] = [new Date(now).toISOString()];
@@ -163,7 +164,7 @@ export function flushStatement(
     params.push(JSON.stringify(docs));
     ctes.push(part.sql(params.length));
     mask |= part.bit;
-    if (name) alive.push(`select id, lease_epoch, cancel_requested from ${name}`);
+    if (name) alive.push(`select id, lease_epoch, tenant, cancel_requested from ${name}`);
   };
   add(running, rows.running, 'r');
   add(ended, rows.ended, 'e');

@@ -56,3 +56,14 @@ begin
        for update skip locked;
 end
 $$;
+
+-- A row of events holds a run of consecutive events of one job committed together: `seq` is
+-- the first one's, `types` and `payloads` the events in order (see src/events/event-log.ts). An
+-- event's id is `row id × 64 + its index in the row`. One row per commit instead of one per event.
+alter table holdfast.events add column types text[], add column payloads jsonb;
+update holdfast.events set types = array[type], payloads = jsonb_build_array(payload);
+alter table holdfast.events
+  drop column type,
+  drop column payload,
+  alter column types set not null,
+  alter column payloads set not null;

@@ -63,22 +63,41 @@ export async function appendEvents(
   const rows = toRows(events);
   const stored: AnyHoldfastEvent[] = [];
   for (let i = 0; i < rows.length; i += maxRowsPerStatement) {
-    const chunk = rows.slice(i, i + maxRowsPerStatement);
+    const chunk = eventRows(rows.slice(i, i + maxRowsPerStatement));
     const { rows: ids } = await tx.query<{ id: number }>(
       notify
-        ? `with ins as (${insertSql} returning id),
+        ? `with ins as (${rowsInsertSql('$1')}),
                 n as (${notifySql(eventsChannel, '$2', 'ins')})
-           select ins.id from ins left join (select count(*) from n) as notified on true order by ins.id`
-        : `${insertSql} returning id`,
-      notify ? [JSON.stringify(chunk), notify.origin] : [JSON.stringify(chunk)],
+           select ins.id from ins left join (select count(*) from n) as notified on true`
+        : rowsInsertSql('$1'),
+      notify ? [chunk.json, notify.origin] : [chunk.json],
     );
-    if (ids.length !== chunk.length)
-      throw new Error(`appendEvents: inserted ${ids.length} of ${chunk.length} event rows`);
-    // Identity values are drawn in insertion order: sorted ids give the input order back.
-    const sorted = ids.map((r) => r.id).sort((a, b) => a - b);
-    chunk.forEach((row, index) => {
-      stored.push(
-        ...eventsOfRow({
+    stored.push(...chunk.stored(ids.map((r) => r.id)));
+  }
+  return stored;
+}
+
+/** Event rows ready to insert (as JSON for `rowsInsertSql`), and the events they become once stored. */
+export interface EventRows {
+  readonly json: string;
+  readonly count: number;
+  /** The stored events, given the ids the insert returned (in any order). */
+  stored(ids: readonly number[]): AnyHoldfastEvent[];
+}
+
+/** Groups events into rows (consecutive events of one job share one); at most 500 rows fit a NOTIFY. */
+export function eventRows(events: readonly AnyNewEvent[] | EventRowDoc[]): EventRows {
+  const rows = isRows(events) ? events : toRows(events);
+  return {
+    json: JSON.stringify(rows),
+    count: rows.length,
+    stored(ids) {
+      if (ids.length !== rows.length)
+        throw new Error(`events: inserted ${ids.length} of ${rows.length} event rows`);
+      // Identity values are drawn in insertion order: sorted ids give the input order back.
+      const sorted = [...ids].sort((a, b) => a - b);
+      return rows.flatMap((row, index) =>
+        eventsOfRow({
           id: sorted[index]!,
           job_id: row.job_id,
           seq: row.seq,
@@ -88,12 +107,23 @@ export async function appendEvents(
           payloads: row.payloads,
         }),
       );
-    });
-  }
-  return stored;
+    },
+  };
 }
 
-interface RowDoc {
+function isRows(events: readonly AnyNewEvent[] | EventRowDoc[]): events is EventRowDoc[] {
+  return events.length > 0 && 'types' in events[0]!;
+}
+
+/** Inserts the rows of `eventRows(…).json` given in parameter `param`; returns their ids. */
+export function rowsInsertSql(param: string): string {
+  return `insert into holdfast.events (job_id, seq, tenant, at, types, payloads)
+  select job_id, seq, tenant, at, types, payloads
+    from json_to_recordset(${param}::json) as x(job_id uuid, seq int, tenant text, at timestamptz, types text[], payloads jsonb)
+  returning id`;
+}
+
+export interface EventRowDoc {
   job_id: string | null;
   seq: number | null;
   tenant: string | null;
@@ -103,9 +133,9 @@ interface RowDoc {
 }
 
 /** Groups consecutive events of one job (contiguous seqs, same moment) into rows. */
-function toRows(events: readonly AnyNewEvent[]): RowDoc[] {
-  const rows: RowDoc[] = [];
-  let last: RowDoc | undefined;
+function toRows(events: readonly AnyNewEvent[]): EventRowDoc[] {
+  const rows: EventRowDoc[] = [];
+  let last: EventRowDoc | undefined;
   for (const e of events) {
     const at = new Date(e.at).toISOString();
     const joins =
@@ -128,11 +158,7 @@ function toRows(events: readonly AnyNewEvent[]): RowDoc[] {
 }
 
 /** NOTIFY payloads are limited to 8000 bytes: they carry at most 500 row ids. */
-const maxRowsPerStatement = 500;
-
-const insertSql = `insert into holdfast.events (job_id, seq, tenant, at, types, payloads)
-  select job_id, seq, tenant, at, types, payloads
-    from json_to_recordset($1::json) as x(job_id uuid, seq int, tenant text, at timestamptz, types text[], payloads jsonb)`;
+export const maxRowsPerStatement = 500;
 
 /**
  * The INSERT of a composed statement: event rows given as a JSON array (`job_id`, `epoch`, `seq`

@@ -17,9 +17,9 @@ const claimAheadBelowMs = 1000;
  * worker died, and hands jobs back on stop. Wakes up on submits in this process at once, on
  * NOTIFY from other processes, at the next known run_at, and on a poll as a safety net.
  *
- * Claims ahead: while attempts are short, up to half the concurrency again is claimed before
- * slots free up, so a slot that frees starts its next job at once instead of after a claim round
- * trip. A claimed job that waits longer than a heartbeat period for its slot is handed back.
+ * Claims ahead: while attempts are short, up to the concurrency again is claimed before slots
+ * free up, so a slot that frees starts its next job at once instead of after a claim round trip.
+ * A claimed job that waits longer than a heartbeat period for its slot is handed back.
  */
 export class Worker {
   readonly #deps: AttemptDeps;
@@ -62,7 +62,14 @@ export class Worker {
     const { store, options } = this.#deps.services;
     if (store.shared) {
       this.#unlisten.push(
-        await store.listen(jobsChannel, () => this.wake(), { onReconnect: () => this.wake() }),
+        // A submit in this process wakes this worker directly: its NOTIFY is for the others.
+        await store.listen(
+          jobsChannel,
+          (origin) => origin !== this.#deps.services.bus.origin && this.wake(),
+          {
+            onReconnect: () => this.wake(),
+          },
+        ),
       );
       this.#unlisten.push(await store.listen(cancelChannel, (jobId) => this.cancelLocal(jobId)));
     }
@@ -139,11 +146,18 @@ export class Worker {
     this.#active.get(jobId)?.abort(holdfastError('CANCELLED', { jobId, reason }));
   }
 
-  /** How many more jobs to claim now: free slots, plus the claim-ahead share while attempts are short. */
+  /**
+   * How many more jobs to claim now: free slots, plus as many again claimed ahead while attempts
+   * are short (a slot then never waits for a claim, and claims come in larger, cheaper batches).
+   */
   #wanted(): number {
     const { concurrency } = this.#deps.services.options;
-    const ahead = this.#averageMs < claimAheadBelowMs ? Math.ceil(concurrency / 2) : 0;
+    const ahead = this.#short() ? concurrency : 0;
     return concurrency + ahead - this.#active.size - this.#ready.length;
+  }
+
+  #short(): boolean {
+    return this.#averageMs < claimAheadBelowMs;
   }
 
   async #claimLoop(): Promise<void> {
@@ -200,9 +214,11 @@ export class Worker {
       this.#averageMs = this.#averageMs * 0.9 + (services.clock.now() - attempt.startedAt) * 0.1;
       this.#onAttemptEnd(attempt, outcome);
       this.#fill();
-      // Claim in batches under load; at once when the worker idles.
+      // Claim in batches under load (while the claimed-ahead jobs keep the slots busy); at once
+      // when the worker idles.
       const { concurrency } = services.options;
-      if (this.#wanted() >= Math.ceil(concurrency / 4) || this.#active.size === 0) this.wake();
+      const batch = Math.ceil(concurrency / (this.#short() ? 2 : 4));
+      if (this.#wanted() >= batch || this.#active.size === 0) this.wake();
       if (outcome === 'retry-scheduled' || outcome === 'parked') this.#noteRetry();
     });
     this.#running.add(done);

@@ -43,7 +43,12 @@ describe('GroupCommit', () => {
 
   it('keeps two flushes in flight, never with the same key in both', async () => {
     const r = recorder();
-    const gc = new GroupCommit<Op, number>({ flush: r.flush, maxInFlight: 2, key: (op) => op.key });
+    const gc = new GroupCommit<Op, number>({
+      flush: r.flush,
+      maxInFlight: 2,
+      overlapAfterMs: 0,
+      key: (op) => op.key,
+    });
     const first = gc.submit({ key: 'a', n: 1 });
     await new Promise((r) => setImmediate(r));
     // While 'a' is in flight: a second 'a' must wait, 'b' may go at once.

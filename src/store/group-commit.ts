@@ -19,6 +19,12 @@ export interface GroupCommitOptions<Op, R> {
    * never travel in two concurrent flushes, so each key's operations commit in queue order.
    */
   readonly maxInFlight?: number;
+  /**
+   * A further flush starts while others are in flight only once the newest of them has been
+   * waiting this long (default 1 ms): a slow commit (a disk sync) gets company at once, while
+   * quick ones let operations gather into fewer, larger batches.
+   */
+  readonly overlapAfterMs?: number;
   readonly key?: (op: Op) => string | undefined;
   /** Whole-batch retries on a serialization failure or deadlock (default 3 tries in all). */
   readonly tries?: number;
@@ -45,13 +51,16 @@ export class GroupCommit<Op, R> {
     Pick<GroupCommitOptions<Op, R>, 'key'>;
   #queue: Array<Pending<Op, R>> = [];
   #inFlight = 0;
+  /** When the newest flush in flight started. */
+  #lastStart = 0;
+  #overlapTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #busyKeys = new Map<string, number>();
   #scheduled = false;
   #closed = false;
   #idle: Array<() => void> = [];
 
   constructor(options: GroupCommitOptions<Op, R>) {
-    this.#options = { batchSize: 256, maxInFlight: 1, tries: 3, ...options };
+    this.#options = { batchSize: 256, maxInFlight: 1, tries: 3, overlapAfterMs: 1, ...options };
   }
 
   /** Operations waiting for a flush or in one. */
@@ -91,9 +100,20 @@ export class GroupCommit<Op, R> {
 
   #startFlushes(): void {
     while (this.#inFlight < this.#options.maxInFlight && this.#queue.length > 0) {
+      if (this.#inFlight > 0) {
+        const wait = this.#lastStart + this.#options.overlapAfterMs - performance.now();
+        if (wait > 0) {
+          this.#overlapTimer ??= setTimeout(() => {
+            this.#overlapTimer = undefined;
+            this.#startFlushes();
+          }, wait);
+          return;
+        }
+      }
       const batch = this.#take();
       if (batch.length === 0) return;
       this.#inFlight += 1;
+      this.#lastStart = performance.now();
       for (const p of batch)
         if (p.key !== undefined) this.#busyKeys.set(p.key, (this.#busyKeys.get(p.key) ?? 0) + 1);
       void this.#run(batch).finally(() => {

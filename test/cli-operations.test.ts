@@ -73,10 +73,10 @@ describe('holdfast migrate, jobs and quotas', () => {
   it('creates the schema once, then says it is up to date', async () => {
     const first = await run(['migrate', '--database', target.database]);
     expect(first.code).toBe(0);
-    expect(first.stdout).toMatch(/^Applied 0001, 0002 to .+; schema at 0002\.$/m);
+    expect(first.stdout).toMatch(/^Applied 0001, 0002, 0003 to .+; schema at 0003\.$/m);
     const again = await run(['migrate', '--database', target.database, '--json']);
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ applied: [], current: '0002' });
+    expect(JSON.parse(again.stdout)).toMatchObject({ applied: [], current: '0003' });
   });
 
   it('lists and shows jobs, with the error and what to do about it', async () => {

@@ -31,8 +31,9 @@ const commonColumns = `id uuid, epoch int, seq int, current_step text, progress 
 const running: Part = {
   bit: 1,
   sql: (p) => `r as (
-  update holdfast.jobs j set ${common}, lease_expires_at = $${p - 1}::timestamptz
-    from json_to_recordset($${p}::json) as x(${commonColumns})
+  update holdfast.jobs j set ${common},
+         lease_expires_at = case when x.renew then $${p - 1}::timestamptz else j.lease_expires_at end
+    from json_to_recordset($${p}::json) as x(${commonColumns}, renew boolean)
   ${fence})`,
 };
 const ended: Part = {
@@ -116,7 +117,7 @@ export function flushStatement(
     const row = c.row;
     switch (row.kind) {
       case 'running':
-        rows.running.push(base);
+        rows.running.push({ ...base, renew: row.renewLease });
         break;
       case 'ended':
         rows.ended.push({ ...base, state: row.state, output: row.output, error: row.error });
@@ -154,7 +155,7 @@ export function flushStatement(
   }
 
   const params: unknown[] = [new Date(now).toISOString()];
-  // A running commit renews the lease: its new expiry comes just before its documents.
+  // A heartbeat renews the lease: its new expiry comes just before the running documents.
   if (rows.running.length > 0) params.push(new Date(now + leaseMs).toISOString());
   const ctes: string[] = [];
   const alive: string[] = [];

@@ -4,7 +4,8 @@ import type { JobOp, JobRef, OpEvent, RunningView } from './job-op.js';
 
 /** How a commit leaves the job row: still running, ended, or handed back to the queue. */
 export type RowChange =
-  | { readonly kind: 'running' }
+  /** Still running; a heartbeat renews the lease (nothing else does: a lease is proof of a heartbeat). */
+  | { readonly kind: 'running'; readonly renewLease: boolean }
   | {
       readonly kind: 'ended';
       readonly state: 'succeeded' | 'failed' | 'cancelled';
@@ -47,7 +48,7 @@ export class JobCommit {
   readonly events: OpEvent[] = [];
   readonly steps = new Map<string, StepWrite>();
   readonly compensated: string[] = [];
-  row: RowChange = { kind: 'running' };
+  row: RowChange = { kind: 'running', renewLease: false };
 
   constructor(job: JobRef, view: RunningView) {
     this.job = job;
@@ -194,8 +195,10 @@ export function call(c: JobCommit, op: OpOf<'call'>): void {
   c.events.push({ type: 'step:call', payload: op.payload });
 }
 
-/** Renews the lease: every running commit does; a heartbeat is one with nothing else in it. */
-export function heartbeat(_c: JobCommit): void {}
+/** Renews the lease of a job that is still running. */
+export function heartbeat(c: JobCommit): void {
+  if (c.row.kind === 'running') c.row = { kind: 'running', renewLease: true };
+}
 
 /** An undo hook ran (or failed): a hook that ran is recorded so a crash does not run it twice. */
 export function compensated(c: JobCommit, op: OpOf<'compensated'>): void {

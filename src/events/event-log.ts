@@ -68,7 +68,7 @@ export async function appendEvents(
       notify
         ? `with ins as (${rowsInsertSql('$1')}),
                 n as (${notifySql(eventsChannel, '$2', 'ins')})
-           select ins.id from ins left join (select count(*) from n) as notified on true`
+           select ins.id, ${notifiedColumn('n')} from ins`
         : rowsInsertSql('$1'),
       notify ? [chunk.json, notify.origin] : [chunk.json],
     );
@@ -177,6 +177,16 @@ export function eventsInsertSql(param: string, at: string, fence: string): strin
 /** The NOTIFY that tells other processes, on commit, which event rows of the CTE `from` to read. */
 export function notifySql(channel: string, originParam: string, from: string): string {
   return `select pg_notify('${channel}', json_build_object('o', ${originParam}::text, 'rows', json_agg(id))::text) from ${from} having count(*) > 0`;
+}
+
+/**
+ * A column that makes the statement run the NOTIFY of CTE `cte`. A CTE that only SELECTs runs
+ * only if something reads it, and PostgreSQL drops a LEFT JOIN whose columns nobody reads — so
+ * `left join (select count(*) from n) on true` never notified anyone. A scalar subquery in the
+ * output runs once, with the first row; a statement that stores events always returns rows.
+ */
+export function notifiedColumn(cte: string): string {
+  return `(select count(*) from ${cte}) as notified`;
 }
 
 /** Seq numbers for `count` new events of a job whose last committed event is `lastSeq`. */

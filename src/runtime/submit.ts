@@ -5,6 +5,7 @@ import {
   eventsChannel,
   maxRowsPerStatement,
   nextSeqs,
+  notifiedColumn,
   notifySql,
   rowsInsertSql,
 } from '../events/event-log.js';
@@ -187,11 +188,7 @@ async function insertJobs(
             w as (select pg_notify('${jobsChannel}', $4::text))`
                 : ''
             }
-       select ev.id from ev${
-         shared
-           ? ' left join (select count(*) from n) as e on true left join (select count(*) from w) as j on true'
-           : ''
-       }`,
+       select ev.id${shared ? `, ${notifiedColumn('n')}, (select count(*) from w) as woken` : ''} from ev`,
       shared ? [jobs, nowIso, rows.json, origin] : [jobs, nowIso, rows.json],
       { prepare: shared ? 'holdfast_submit_n' : 'holdfast_submit' },
     );

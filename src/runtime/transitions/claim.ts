@@ -1,4 +1,4 @@
-import { eventsChannel, eventsPerRow, notifySql } from '../../events/event-log.js';
+import { eventsChannel, eventsPerRow, notifiedColumn, notifySql } from '../../events/event-log.js';
 import type { AnyHoldfastEvent } from '../../events/event-map.js';
 import type { Store } from '../../store/store.js';
 
@@ -64,7 +64,7 @@ export function takeover(request: ClaimRequest): Promise<ClaimedJob[]> {
   return claimFrom('holdfast.expired_jobs', request, true);
 }
 
-type Row = ClaimedRow & { resumed: boolean; event_id: number };
+type Row = ClaimedRow & { resumed: boolean; event_id: number; notified?: number };
 
 async function claimFrom(source: string, request: ClaimRequest, isTakeover: boolean): Promise<ClaimedJob[]> {
   if (request.limit <= 0 || request.pipelines.length === 0) return [];
@@ -86,7 +86,7 @@ async function claimFrom(source: string, request: ClaimRequest, isTakeover: bool
   const resumed = rows.filter((r) => r.resumed).map((r) => r.id);
   const steps = resumed.length > 0 ? await checkpoints(store, resumed) : new Map<string, Checkpoint[]>();
   const at = new Date(now).toISOString();
-  return rows.map(({ resumed: wasResumed, event_id, ...row }) => ({
+  return rows.map(({ resumed: wasResumed, event_id, notified: _notified, ...row }) => ({
     row,
     steps: steps.get(row.id) ?? [],
     takeover: isTakeover,
@@ -140,9 +140,7 @@ ev as (
     from claimed c
   returning id, job_id
 )${notify ? `,\nn as (${notifySql(eventsChannel, '$7', 'ev')})` : ''}
-select c.*, ev.id as event_id from claimed c join ev on ev.job_id = c.id${
-    notify ? '\nleft join (select count(*) from n) as notified on true' : ''
-  }`;
+select c.*, ev.id as event_id${notify ? `, ${notifiedColumn('n')}` : ''} from claimed c join ev on ev.job_id = c.id`;
 }
 
 async function checkpoints(store: Store, jobIds: readonly string[]): Promise<Map<string, Checkpoint[]>> {

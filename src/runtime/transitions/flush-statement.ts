@@ -1,4 +1,10 @@
-import { eventsInsertSql, eventsPerRow, nextSeqs, notifySql } from '../../events/event-log.js';
+import {
+  eventsInsertSql,
+  eventsPerRow,
+  nextSeqs,
+  notifiedColumn,
+  notifySql,
+} from '../../events/event-log.js';
 import type { JobCommit, StepWrite } from './job-commit.js';
 
 /**
@@ -184,9 +190,7 @@ export function flushStatement(
     `select 'j' as k, a.id::text as job_id, a.lease_epoch as epoch, a.cancel_requested, null::int8 as event_id, null::int as seq from alive a`,
     ...(withEvents ? [`select 'e', ev.job_id::text, null, null, ev.id, ev.seq from ev`] : []),
   ].join(' union all ');
-  const text = `with ${ctes.join(',\n')}\nselect o.* from (${select}) as o${
-    withEvents && notify ? ' left join (select count(*) from n) as notified on true' : ''
-  }`;
+  const text = `with ${ctes.join(',\n')}\nselect o.*${withEvents && notify ? `, ${notifiedColumn('n')}` : ''} from (${select}) as o`;
   return { text, params, name: `holdfast_flush_${mask}${withEvents && notify ? '_n' : ''}`, seqs: numbered };
 }
 

@@ -33,7 +33,11 @@ describe.runIf(postgres.available)('events across processes (PostgreSQL)', () =>
       await waitForState(hf, id, 'succeeded');
       const timeline = await replayEvents(other, { jobId: id });
       expect(timeline.at(-1)?.type).toBe('job:succeeded');
-      await waitFor(() => seen.filter((e) => e.jobId === id).length === timeline.length, 10_000, 'live events');
+      await waitFor(
+        () => seen.filter((e) => e.jobId === id).length === timeline.length,
+        10_000,
+        'live events',
+      );
       expect(seen.filter((e) => e.jobId === id)).toEqual(timeline);
     } finally {
       await bus.stop();

@@ -175,7 +175,7 @@ for (const backend of backends) {
         get(target, property) {
           if (property === 'query') {
             return (text: string, params?: readonly unknown[], options?: object) =>
-              text.includes('min(run_at)')
+              text.includes('order by run_at limit 1')
                 ? Promise.reject(new Error('connection reset while reading'))
                 : target.query(text, params, options);
           }

@@ -161,7 +161,7 @@ export class Worker {
   }
 
   async #claimLoop(): Promise<void> {
-    const { clock, logger, store } = this.#deps.services;
+    const { clock, logger } = this.#deps.services;
     try {
       for (;;) {
         const wanted = this.#wanted();
@@ -172,8 +172,8 @@ export class Worker {
         for (const job of claimed) this.#ready.push({ job, at: now });
         this.#fill();
         if (claimed.length < wanted) {
-          const at = await nextDueAt(store, this.#names);
-          if (at !== undefined && at > clock.now()) this.#armDue(at);
+          // Nothing more is due now: learn when something will be, without holding up the next claim.
+          this.#noteDue();
           return;
         }
       }
@@ -219,16 +219,19 @@ export class Worker {
       const { concurrency } = services.options;
       const batch = Math.ceil(concurrency / (this.#short() ? 2 : 4));
       if (this.#wanted() >= batch || this.#active.size === 0) this.wake();
-      if (outcome === 'retry-scheduled' || outcome === 'parked') this.#noteRetry();
+      if (outcome === 'retry-scheduled' || outcome === 'parked') this.#noteDue();
     });
     this.#running.add(done);
     return attempt;
   }
 
-  #noteRetry(): void {
-    nextDueAt(this.#deps.services.store, this.#names).then(
+  /** Arms the wake-up at the next run_at, if it is sooner than the one armed. */
+  #noteDue(): void {
+    const { clock, store } = this.#deps.services;
+    nextDueAt(store, this.#names).then(
       (at) => {
-        if (at !== undefined && (this.#dueAt === undefined || at < this.#dueAt)) this.#armDue(at);
+        if (at !== undefined && at > clock.now() && (this.#dueAt === undefined || at < this.#dueAt))
+          this.#armDue(at);
       },
       (error: unknown) =>
         this.#deps.services.logger.warn({ err: error }, 'could not read when the next job is due'),

@@ -160,9 +160,12 @@ async function checkpoints(store: Store, jobIds: readonly string[]): Promise<Map
 
 /** When the next queued or waiting job of these pipelines falls due, if any. */
 export async function nextDueAt(store: Store, pipelines: readonly string[]): Promise<number | undefined> {
+  // Ordered and limited, like the claim: it walks the due index from its start and stops there.
   const { rows } = await store.query<{ at: Date | null }>(
-    `select min(run_at) as at from holdfast.jobs where state in ('queued', 'waiting') and pipeline = any($1::text[])`,
+    `select run_at as at from holdfast.jobs where state in ('queued', 'waiting') and pipeline = any($1::text[])
+      order by run_at limit 1`,
     [pipelines],
+    { prepare: 'holdfast_next_due' },
   );
   return rows[0]?.at?.getTime();
 }

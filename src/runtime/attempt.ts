@@ -72,6 +72,19 @@ export class Attempt {
     this.scope.abort(reason);
   }
 
+  /**
+   * Told when the attempt's outcome is queued: its slot is free from then on (the worker starts
+   * the next job while the outcome commits), though the attempt is only over once it committed.
+   */
+  onOutcome: (() => void) | undefined;
+
+  /** Queues the transition that ends the attempt (success, retry, park, handing back, failure…). */
+  commitOutcome(op: JobOp): Promise<CommandResult> {
+    const committed = this.commit(op);
+    this.onOutcome?.();
+    return committed;
+  }
+
   /** Queues one of this attempt's transitions for the group commit. */
   commit(op: JobOp): Promise<CommandResult> {
     return this.#services.committer.submit({

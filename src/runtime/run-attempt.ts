@@ -48,7 +48,7 @@ export async function runAttempt(deps: AttemptDeps, attempt: Attempt): Promise<A
   try {
     if (outcome.ok) {
       // Shares its commit with the last step's checkpoint when that one is still queued.
-      await attempt.commit({
+      await attempt.commitOutcome({
         kind: 'succeed',
         attempt: attempt.info.attempt,
         output: outcome.output,
@@ -58,7 +58,7 @@ export async function runAttempt(deps: AttemptDeps, attempt: Attempt): Promise<A
     }
     const { error } = outcome;
     if (error instanceof WorkerStopping) {
-      await attempt.commit({
+      await attempt.commitOutcome({
         kind: 'requeue',
         runAt: clock.now(),
         detail: services.workerId,
@@ -70,7 +70,7 @@ export async function runAttempt(deps: AttemptDeps, attempt: Attempt): Promise<A
     if (error.code === 'LEASE_LOST') return 'abandoned';
     if (error.code === 'CANCELLED') {
       const final = await compensate(services, attempt, error);
-      await attempt.commit({
+      await attempt.commitOutcome({
         kind: 'cancel',
         reason: (error.details as { reason?: string }).reason,
         error: final.serialize(),
@@ -143,7 +143,7 @@ async function prepareParked(deps: AttemptDeps, attempt: Attempt): Promise<'run'
   attempt.dispose();
   try {
     if (decision.action === 'park') {
-      await attempt.commit({
+      await attempt.commitOutcome({
         kind: 'park',
         runAt: decision.runAt,
         reason: 'budget',
@@ -153,7 +153,11 @@ async function prepareParked(deps: AttemptDeps, attempt: Attempt): Promise<'run'
       });
       return 'parked';
     }
-    await attempt.commit({ kind: 'fail', attempt: attempt.info.attempt, error: decision.error.serialize() });
+    await attempt.commitOutcome({
+      kind: 'fail',
+      attempt: attempt.info.attempt,
+      error: decision.error.serialize(),
+    });
     return 'failed';
   } catch (error) {
     if (!(isHoldfastError(error) && error.code === 'LEASE_LOST'))
@@ -181,7 +185,7 @@ async function retryOrFail(
     random: services.random,
   });
   if (decision.kind === 'retry') {
-    await attempt.commit({
+    await attempt.commitOutcome({
       kind: 'scheduleRetry',
       runAt: now + decision.delayMs,
       attempt: attempt.info.attempt + 1,
@@ -192,7 +196,7 @@ async function retryOrFail(
     return 'retry-scheduled';
   }
   const final = await compensate(services, attempt, decision.error);
-  await attempt.commit({ kind: 'fail', attempt: attempt.info.attempt, error: final.serialize() });
+  await attempt.commitOutcome({ kind: 'fail', attempt: attempt.info.attempt, error: final.serialize() });
   return 'failed';
 }
 

@@ -208,17 +208,12 @@ export class Worker {
     const pipeline = this.#pipelines.get(claimed.row.pipeline)!;
     const attempt = new Attempt(services, claimed, pipeline);
     this.#active.set(claimed.row.id, attempt);
+    // The slot frees as soon as the outcome is queued: the next job starts while it commits.
+    attempt.onOutcome = () => this.#release(attempt);
     const done = runAttempt(this.#deps, attempt).then((outcome) => {
-      this.#active.delete(claimed.row.id);
+      this.#release(attempt);
       this.#running.delete(done);
-      this.#averageMs = this.#averageMs * 0.9 + (services.clock.now() - attempt.startedAt) * 0.1;
       this.#onAttemptEnd(attempt, outcome);
-      this.#fill();
-      // Claim in batches under load (while the claimed-ahead jobs keep the slots busy); at once
-      // when the worker idles.
-      const { concurrency } = services.options;
-      const batch = Math.ceil(concurrency / (this.#short() ? 2 : 4));
-      if (this.#wanted() >= batch || this.#active.size === 0) this.wake();
       if (outcome === 'retry-scheduled' || outcome === 'parked') this.#noteDue();
     });
     this.#running.add(done);
@@ -226,6 +221,19 @@ export class Worker {
   }
 
   /** Arms the wake-up at the next run_at, if it is sooner than the one armed. */
+  /** The attempt no longer takes a slot (once). */
+  #release(attempt: Attempt): void {
+    if (this.#active.get(attempt.ref.id) !== attempt) return;
+    this.#active.delete(attempt.ref.id);
+    const { clock, options } = this.#deps.services;
+    this.#averageMs = this.#averageMs * 0.9 + (clock.now() - attempt.startedAt) * 0.1;
+    this.#fill();
+    // Claim in batches under load (while the claimed-ahead jobs keep the slots busy); at once
+    // when the worker idles.
+    const batch = Math.ceil(options.concurrency / (this.#short() ? 2 : 4));
+    if (this.#wanted() >= batch || this.#active.size === 0) this.wake();
+  }
+
   #noteDue(): void {
     const { clock, store } = this.#deps.services;
     nextDueAt(store, this.#names).then(

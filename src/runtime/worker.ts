@@ -111,7 +111,8 @@ export class Worker {
         new Promise<boolean>((resolve) => {
           grace = setTimeout(() => resolve(false), graceMs);
           onAbort = () => resolve(false);
-          signal?.addEventListener('abort', onAbort, { once: true });
+          if (signal?.aborted) resolve(false);
+          else signal?.addEventListener('abort', onAbort, { once: true });
         }),
       ]);
       clearTimeout(grace);

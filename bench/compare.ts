@@ -101,9 +101,10 @@ for (let round = 1; round <= rounds; round++) {
       round,
       system,
       'jobs/s': Math.round(r.jobsPerSecond),
-      'CPU ms/job': Math.round((r.nodeCpuMsPerJob + r.pgCpuMsPerJob) * 1000) / 1000,
-      'node ms/job': Math.round(r.nodeCpuMsPerJob * 1000) / 1000,
-      'pg ms/job': Math.round(r.pgCpuMsPerJob * 1000) / 1000,
+      // As text: the table would round numbers to two decimals.
+      'CPU ms/job': (r.nodeCpuMsPerJob + r.pgCpuMsPerJob).toFixed(3),
+      'node ms/job': r.nodeCpuMsPerJob.toFixed(3),
+      'pg ms/job': r.pgCpuMsPerJob.toFixed(3),
       'pickup p50': round2(r.pickupP50Ms),
       'pickup p99': round2(r.pickupP99Ms),
     });

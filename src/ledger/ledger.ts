@@ -58,7 +58,6 @@ export class Ledger {
   #connection: LedgerConnection | undefined;
   #batcher: LedgerBatcher | undefined;
   #reaper: TimerHandle | undefined;
-  #unsubscribe: (() => void) | undefined;
   readonly #tenantsReady = new Set<string>();
   /** Meters that have accounts somewhere (provider balances are observed only for those). */
   readonly #meters: ReadonlySet<string>;
@@ -96,11 +95,9 @@ export class Ledger {
     });
     await connection.store.transaction((tx) => this.#sync(tx));
     if (this.#closed) return;
-    // A job that ends in its worker gives its hold back there (releaseJob). A job cancelled
-    // before it ran has no worker: its cancellation event does it. The reaper catches the rest.
-    this.#unsubscribe = connection.bus.subscribe({ types: ['job:cancelled'] }, (event) => {
-      if (event.jobId) void this.releaseJob(event.jobId);
-    });
+    // A job that ends in its worker gives its hold back there (releaseJob), and a job cancelled
+    // before it ran where it was cancelled; the reaper catches the rest. No event subscription:
+    // a subscriber makes the bus read every other process's events back.
     this.#scheduleReaper();
     this.#resolveReady(connection);
   }
@@ -119,8 +116,6 @@ export class Ledger {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#unsubscribe?.();
-    this.#unsubscribe = undefined;
     if (this.#reaper) this.#options.clock.clearTimeout(this.#reaper);
     this.#reaper = undefined;
     await this.#batcher?.close();

@@ -31,6 +31,8 @@ export interface BudgetHooks {
     now: number,
   ): Promise<void>;
   attemptEnded(attempt: Attempt, outcome: AttemptOutcome): void;
+  /** A job cancelled before any worker ran it: its hold goes back now. */
+  cancelledQueued(jobId: string): void;
 }
 
 /** The runtime's budget hooks, backed by the ledger. */
@@ -118,6 +120,10 @@ export function budgetHooks(ledger: Ledger, pipelines: ReadonlyMap<string, Pipel
       if (outcome !== 'succeeded' && outcome !== 'failed' && outcome !== 'cancelled') return;
       if (attempt.row.estimate === null && attempt.pipeline.budget === undefined) return;
       void ledger.releaseJob(attempt.ref.id);
+    },
+
+    cancelledQueued(jobId) {
+      void ledger.releaseJob(jobId);
     },
   };
 }

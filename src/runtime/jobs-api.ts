@@ -31,7 +31,7 @@ export interface JobsApiContext {
   readonly services: RuntimeServices;
   readonly pipelines: ReadonlyMap<string, Pipeline>;
   /** Budget pre-check of a manual retry. */
-  readonly budget: Pick<BudgetHooks, 'checkRetry'>;
+  readonly budget: Pick<BudgetHooks, 'checkRetry' | 'cancelledQueued'>;
   /** Stops a job running in this process (cancel), and wakes the local worker. */
   readonly cancelLocal?: (jobId: string, reason?: string) => void;
   readonly wake?: () => void;
@@ -172,7 +172,7 @@ export function createJobsApi(context: JobsApiContext) {
     if (running) {
       context.cancelLocal?.(id, reason);
       context.wake?.();
-    }
+    } else context.budget.cancelledQueued(id);
     return get(id);
   }
 

@@ -20,6 +20,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { startBusIngress } from '../src/bus/index.js';
 import { createHoldfast } from '../src/runtime/holdfast.js';
+import { internalsOf } from '../src/runtime/internals.js';
 import { definePipeline } from '../src/runtime/pipeline.js';
 import { percentile, type Row, report } from './report.js';
 
@@ -175,7 +176,7 @@ async function measure(broker: string): Promise<Row> {
     }
     await waitUntil(() => queuedAt.size >= latencyMessages);
     unsubscribe();
-    const { rows } = await hf.store.query<{ id: string; sent_at: number }>(
+    const { rows } = await (await internalsOf(hf).open()).store.query<{ id: string; sent_at: number }>(
       `select id, (input->>'sentAt')::float8 as sent_at from holdfast.jobs where idempotency_key like 'l-%'`,
     );
     const latencies = rows.map((r) => queuedAt.get(r.id)! - r.sent_at).sort((a, b) => a - b);

@@ -47,7 +47,7 @@ async function setUp(database: string, limit: number): Promise<Setup> {
 }
 
 async function tearDown({ store, ledger, bus }: Setup): Promise<void> {
-  ledger.detach();
+  await ledger.close();
   await bus.stop();
   await store.close();
 }

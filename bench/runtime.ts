@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createHoldfast, type Holdfast } from '../src/runtime/holdfast.js';
+import { internalsOf } from '../src/runtime/internals.js';
 import { percentile, type Row, report } from './report.js';
 import { benchPipelines, oneStep, threeSteps } from './runtime-pipelines.js';
 
@@ -51,11 +52,11 @@ async function enqueue(hf: Holdfast, pipeline: typeof oneStep, count: number): P
     );
   }
   // Planner statistics, as a long-running database would have them.
-  await hf.store.query('analyze holdfast.jobs');
+  await (await internalsOf(hf).open()).store.query('analyze holdfast.jobs');
 }
 
 async function remaining(hf: Holdfast): Promise<number> {
-  const { rows } = await hf.store.query<{ n: number }>(
+  const { rows } = await (await internalsOf(hf).open()).store.query<{ n: number }>(
     `select count(*)::int as n from holdfast.jobs where state <> 'succeeded'`,
   );
   return rows[0]!.n;

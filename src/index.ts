@@ -43,7 +43,7 @@ export type {
 } from './providers/provider-types.js';
 export type { HoldfastConfig } from './runtime/define-config.js';
 export { defineConfig } from './runtime/define-config.js';
-export type { Holdfast, HoldfastOptions } from './runtime/holdfast.js';
+export type { Abortable, Holdfast, HoldfastOptions } from './runtime/holdfast.js';
 export { createHoldfast } from './runtime/holdfast.js';
 export type { Job, JobState, StepState, StepView } from './runtime/job.js';
 export { jobStates, terminalStates } from './runtime/job.js';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBusIngress } from '../src/bus/index.js';
+import { internalsOf } from '../src/runtime/internals.js';
 import { analyse } from './fixtures/bus-pipelines.js';
 import { backends } from './support/backends.js';
 import { type BrokerKit, natsKit, rabbitKit } from './support/bus-brokers.js';
@@ -79,7 +80,9 @@ for (const [broker, makeKit] of [
           submitted: messages,
           duplicates: 0,
         });
-        const { rows } = await hf.store.query<{ n: number }>('select count(*)::int as n from holdfast.jobs');
+        const { rows } = await (await internalsOf(hf).open()).store.query<{ n: number }>(
+          'select count(*)::int as n from holdfast.jobs',
+        );
         expect(rows[0]!.n).toBe(messages);
       } finally {
         proxy.restore();

@@ -8,7 +8,7 @@ import { openStore } from '../src/store/open-store.js';
 import { serverBudgets, serverPipelines } from './fixtures/server-pipelines.js';
 import { backends } from './support/backends.js';
 import { runCli } from './support/cli.js';
-import { waitForState } from './support/holdfast.js';
+import { storeOf, waitForState } from './support/holdfast.js';
 
 const run = async (args: string[]) => {
   const cli = runCli(args);
@@ -57,7 +57,7 @@ for (const backend of backends) {
         await waitForState(hf, oldFailed, 'failed');
         await hf.stop();
         // Forty days pass for the old jobs, their journal rows and one idempotency key.
-        const sql = hf.store;
+        const sql = await storeOf(hf);
         const old = [...oldSucceeded, oldFailed];
         await sql.query(
           `update holdfast.jobs set finished_at = finished_at - interval '40 days' where id = any($1::uuid[])`,

@@ -218,7 +218,8 @@ describe('holdfast migrate, jobs and quotas', () => {
     const bad = await run(['quotas', 'reset', '--period', 'week', '--database', target.database]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("must be 'day' or 'month'");
-  });
+    // Seven CLI processes in a row: on a loaded machine each takes seconds to start.
+  }, 120_000);
 });
 
 describe('holdfast start --demo', () => {

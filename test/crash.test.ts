@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createHoldfast } from '../src/runtime/holdfast.js';
+import { internalsOf } from '../src/runtime/internals.js';
 import { openStore } from '../src/store/open-store.js';
 import { crashPipeline } from './fixtures/crash-pipeline.js';
 import { backends } from './support/backends.js';
@@ -51,7 +52,9 @@ for (const backend of backends) {
       // Prepare: schema, the user table, and the jobs.
       const setup = createHoldfast({ database, pipelines: [crashPipeline(logFile)] });
       await setup.ready();
-      await setup.store.query('create table crash_writes (job_id uuid, step text, k int, exec text)');
+      await (await internalsOf(setup).open()).store.query(
+        'create table crash_writes (job_id uuid, step text, k int, exec text)',
+      );
       await setup.submitMany(
         'crash',
         Array.from({ length: jobs }, (_, i) => ({ input: { n: i } })),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../src/time/fake-clock.js';
 import { backends } from './support/backends.js';
+import { storeOf } from './support/holdfast.js';
 import { testServer } from './support/server.js';
 
 /**
@@ -169,7 +170,9 @@ for (const backend of backends) {
       const redeem = (token: string) =>
         t.server.app.inject({ method: 'POST', url: '/v1/session/link', payload: { token } });
       const link = await t.server.context.sessions.createLink();
-      const { rows } = await t.hf.store.query<{ hash: string }>('select hash from holdfast.sign_in_links');
+      const { rows } = await (await storeOf(t.hf)).query<{ hash: string }>(
+        'select hash from holdfast.sign_in_links',
+      );
       expect(rows.map((r) => r.hash)).not.toContain(link.token); // stored hashed
 
       const [first, second] = await Promise.all([redeem(link.token), redeem(link.token)]);

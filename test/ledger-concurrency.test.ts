@@ -9,6 +9,7 @@ import { openStore } from '../src/store/open-store.js';
 import { systemClock } from '../src/time/clock.js';
 import { ledgerBudgets } from './fixtures/ledger-budgets.js';
 import { backends } from './support/backends.js';
+import { storeOf } from './support/holdfast.js';
 import { waitFor } from './support/wait.js';
 
 const postgres = backends.find((b) => b.name === 'postgres')!;
@@ -152,7 +153,7 @@ for (const backend of backends) {
         );
         expect(entries.map((e) => e.kind)).toEqual(['reserve', 'settle']);
       } finally {
-        ledger.detach();
+        await ledger.close();
       }
     });
 
@@ -179,7 +180,7 @@ for (const backend of backends) {
       });
       try {
         await hf.ready();
-        const held = await hf.store.query<{ kind: string; meters: Record<string, number> }>(
+        const held = await (await storeOf(hf)).query<{ kind: string; meters: Record<string, number> }>(
           `select kind, meters from holdfast.reservations where state = 'held' order by kind`,
         );
         expect(held.rows.map((r) => r.kind)).toEqual(['call']);
@@ -187,7 +188,7 @@ for (const backend of backends) {
         // The dead worker's lease (1 s) runs out; then the reaper charges the lost call in full.
         await new Promise((r) => setTimeout(r, 1200));
         expect(await hf.budgets.reap()).toEqual({ releasedJobs: 0, reapedCalls: 1 });
-        const after = await hf.store.query<{ n: number }>(
+        const after = await (await storeOf(hf)).query<{ n: number }>(
           `select count(*)::int as n from holdfast.reservations where state = 'held'`,
         );
         expect(after.rows[0]!.n).toBe(0);

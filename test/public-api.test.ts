@@ -3,6 +3,7 @@ import { z } from 'zod';
 import * as holdfast from '../src/index.js';
 import { createHoldfast, definePipeline, isHoldfastError, NonRetriableError } from '../src/index.js';
 import { FakeClock, InMemoryBudgetGate, type Simulator, startSimulator } from '../src/testing.js';
+import { storeOf } from './support/holdfast.js';
 
 /** The README's quickstart, through the public entry points only. */
 
@@ -74,7 +75,9 @@ describe('the public API', () => {
     });
     try {
       await hf.ready();
-      await hf.store.query('create table summaries (title text primary key, summary text not null)');
+      await (await storeOf(hf)).query(
+        'create table summaries (title text primary key, summary text not null)',
+      );
       await hf.start();
       const input = { title: 'Tender 42', text: 'Four lots of hospital beds, delivery in March.' };
       const estimate = await hf.estimate(summarise, input);
@@ -86,7 +89,7 @@ describe('the public API', () => {
         job = await hf.jobs.get(id);
       }
       expect(job.state).toBe('succeeded');
-      const { rows } = await hf.store.query<{ summary: string }>('select summary from summaries');
+      const { rows } = await (await storeOf(hf)).query<{ summary: string }>('select summary from summaries');
       expect(rows).toEqual([{ summary: (job.output as { summary: string }).summary }]);
       const [account] = await hf.budgets.status();
       const charged = sim.requests().ledger.openai!;

@@ -95,6 +95,36 @@ for (const backend of backends) {
       expect(sim.attempts('openai')).toBe(1);
     });
 
+    it("fails at once when the wait would pass the step's timeout, though the job has time left", async () => {
+      const pipeline = definePipeline({
+        name: 'short-step',
+        timeout: '10m',
+        retry: { attempts: 1 },
+        run: async ({ step }) =>
+          step.run('summarise', { timeout: '3s' }, async (ctx) => {
+            await ctx.call('openai', {
+              path: '/v1/chat/completions',
+              body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }], max_tokens: 10 },
+            });
+          }),
+      });
+      const hf = await testHoldfast(backend, {
+        pipelines: [pipeline],
+        providers: { openai: { kind: 'openai', baseUrl: sim.url, apiKey: 'sk-rt', ...fast } },
+      });
+      await hf.start();
+      sim.faults.add('openai:429=4s');
+      const { id } = await hf.submit(pipeline, {});
+      const job = await waitForState(hf, id, 'failed');
+      // Not STEP_TIMEOUT after sleeping 3 s inside the call: the 4 s wait could never fit.
+      expect(job.error).toMatchObject({
+        code: 'PROVIDER_RATE_LIMITED',
+        retryable: false,
+        details: { beyondDeadline: true, retryAfterMs: 4000 },
+      });
+      expect(sim.attempts('openai')).toBe(1);
+    });
+
     it('records the breaker opening as a provider event and parks jobs while it is open', async () => {
       const hf = await make('10m', { failures: 2, halfOpenAfter: '1m' });
       const events: AnyHoldfastEvent[] = [];

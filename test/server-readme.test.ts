@@ -6,7 +6,7 @@ import { createHoldfast, type Holdfast } from '../src/runtime/holdfast.js';
 import { createServer, type HoldfastServer } from '../src/server/create-server.js';
 import { type Simulator, startSimulator } from '../src/simulator/index.js';
 import { backends } from './support/backends.js';
-import { waitForState } from './support/holdfast.js';
+import { storeOf, waitForState } from './support/holdfast.js';
 
 /** The README's curl examples, run as written against a real server (the demo's pipeline). */
 
@@ -60,7 +60,7 @@ for (const backend of backends) {
         worker: { poll: '50ms' },
       });
       await hf.ready();
-      await hf.store.query(
+      await (await storeOf(hf)).query(
         'create table if not exists demo_embeddings (job_id uuid not null, chunk int not null, vector jsonb not null)',
       );
       await hf.start();

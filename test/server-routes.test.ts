@@ -2,6 +2,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayEvents } from '../src/events/event-log.js';
+import { internalsOf } from '../src/runtime/internals.js';
 import { createServer } from '../src/server/create-server.js';
 import { errorEnvelopeSchema } from '../src/server/schemas/common.js';
 import {
@@ -399,7 +400,7 @@ for (const backend of backends) {
       await waitForState(t.hf, id, 'succeeded');
       const all = await inject({ method: 'GET', url: `/v1/jobs/${id}/events`, headers: acme });
       const ids = [...all.body.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
-      const stored = await replayEvents(t.hf.store, { jobId: id });
+      const stored = await replayEvents((await internalsOf(t.hf).open()).store, { jobId: id });
       expect(ids).toEqual(stored.map((e) => e.seq));
       expect(all.body.trimEnd().endsWith('}')).toBe(true);
       expect(all.body).toMatch(/event: job:succeeded\n/);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { replayEvents } from '../src/events/event-log.js';
 import type { AnyHoldfastEvent } from '../src/events/event-map.js';
+import { internalsOf } from '../src/runtime/internals.js';
 import { createServer, type HoldfastServer } from '../src/server/create-server.js';
 import { backends } from './support/backends.js';
 import { type TestServer, testServer } from './support/server.js';
@@ -86,7 +87,7 @@ describe.runIf(postgres.available)('live event streams, a worker in another proc
     const seqs = all.map((e) => e.seq);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
     expect(all.at(-1)!.type).toBe('job:succeeded');
-    const stored = await replayEvents(t.hf.store, { jobId: id });
+    const stored = await replayEvents((await internalsOf(t.hf).open()).store, { jobId: id });
     expect(all.map((e) => [e.seq, e.type])).toEqual(stored.map((e) => [e.seq, e.type]));
     expect(second.messages.every((m, i) => m.id === String(resumed[i]!.seq))).toBe(true);
     // The worker that committed them is the other process.
@@ -95,7 +96,7 @@ describe.runIf(postgres.available)('live event streams, a worker in another proc
       { type: 'job:started' }
     >;
     expect(started.payload.workerId).toBe(workerId);
-    expect(started.payload.workerId).not.toBe(t.hf.services.workerId);
+    expect(started.payload.workerId).not.toBe((await internalsOf(t.hf).open()).workerId);
   });
 
   it('reconnects many times in a row without losing or repeating an event', async () => {

@@ -4,6 +4,7 @@ import { holdfastError } from '../errors/holdfast-error.js';
 import type { ResetPlan } from '../ledger/ledger-admin.js';
 import type { AccountStatus, UsageReport } from '../ledger/ledger-reports.js';
 import { createHoldfast, type Holdfast } from '../runtime/holdfast.js';
+import { internalsOf } from '../runtime/internals.js';
 import type { Job, JobState } from '../runtime/job.js';
 import type { JobPage } from '../runtime/jobs-api.js';
 import { ApiKeys, type KeyInfo } from '../server/auth/api-keys.js';
@@ -104,7 +105,8 @@ async function directOperations(
     await hf.close().catch(() => {});
     throw error;
   }
-  const keys = new ApiKeys(hf.store, systemClock, 0);
+  const { store } = await internalsOf(hf).open();
+  const keys = new ApiKeys(store, systemClock, 0);
   return {
     via: 'database',
     jobs: {
@@ -131,7 +133,7 @@ async function directOperations(
       rotateAdmin: async () => (await keys.ensureAdmin({ rotate: true })).key!,
     },
     cleanup: (o) =>
-      applyRetention(hf.store, {
+      applyRetention(store, {
         olderThanMs: o.olderThanMs,
         dryRun: o.dryRun,
         now: Date.now(),

@@ -1,5 +1,6 @@
 import { configError } from '../errors/config-error.js';
 import { type Duration, parseDuration } from '../time/duration.js';
+import { defaults } from './defaults.js';
 
 export interface WorkerOptions {
   /** Jobs run at once by this process (default 10). */
@@ -16,11 +17,6 @@ export interface WorkerOptions {
   readonly compensationTimeout?: Duration;
   /** Group-commit batch limit (default 256 operations per transaction). */
   readonly batchSize?: number;
-  /**
-   * Group-commit transactions in flight at once (default 1). More lanes help when staged writes
-   * are slow SQL; for short writes one lane with larger batches is faster.
-   */
-  readonly commitLanes?: number;
 }
 
 export interface ResolvedWorkerOptions {
@@ -31,49 +27,42 @@ export interface ResolvedWorkerOptions {
   readonly progressIntervalMs: number;
   readonly compensationTimeoutMs: number;
   readonly batchSize: number;
-  readonly commitLanes: number | undefined;
 }
 
-export const workerDefaults = {
-  concurrency: 10,
-  leaseMs: 30_000,
-  pollMs: 1000,
-  progressIntervalMs: 250,
-  compensationTimeoutMs: 60_000,
-  batchSize: 256,
-} as const;
-
-/** Resolves worker options in one place; a bad value is CONFIG_INVALID naming the option. */
+/** Resolves worker options; a bad value throws CONFIG_INVALID naming the option. */
 export function resolveWorkerOptions(options: WorkerOptions = {}): ResolvedWorkerOptions {
-  const concurrency = options.concurrency ?? workerDefaults.concurrency;
+  const d = defaults.worker;
+  const concurrency = options.concurrency ?? d.concurrency;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10_000) {
     throw configError(
       'worker.concurrency',
-      ['must be a whole number from 1 to 10000', 'doit être un nombre entier de 1 à 10 000'],
+      ['must be an integer from 1 to 10000', 'doit être un entier de 1 à 10 000'],
       concurrency,
     );
   }
-  const batchSize = options.batchSize ?? workerDefaults.batchSize;
-  if (!Number.isInteger(batchSize) || batchSize < 1)
+  const batchSize = options.batchSize ?? d.batchSize;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw configError(
       'worker.batchSize',
-      ['must be a whole number of 1 or more', 'doit être un nombre entier supérieur ou égal à 1'],
+      ['must be a positive integer', 'doit être un entier positif'],
       batchSize,
     );
-  const leaseMs =
-    options.lease === undefined ? workerDefaults.leaseMs : parseDuration(options.lease, 'worker.lease');
-  if (leaseMs < 100)
-    throw configError('worker.lease', ['must be at least 100ms', 'doit durer au moins 100ms'], options.lease);
-  const heartbeatMs =
-    options.heartbeat === undefined
-      ? Math.floor(leaseMs / 3)
-      : parseDuration(options.heartbeat, 'worker.heartbeat');
+  }
+  const leaseMs = duration(options.lease, 'worker.lease', d.leaseMs);
+  if (leaseMs < 100) {
+    throw configError(
+      'worker.lease',
+      ['must be at least 100ms', 'doit durer au moins 100 ms'],
+      options.lease,
+    );
+  }
+  const heartbeatMs = duration(options.heartbeat, 'worker.heartbeat', Math.floor(leaseMs * d.heartbeatShare));
   if (heartbeatMs <= 0 || heartbeatMs >= leaseMs) {
     throw configError(
       'worker.heartbeat',
       [
-        `must be above 0 and shorter than worker.lease (${leaseMs} ms)`,
-        `doit être supérieur à 0 et plus court que worker.lease (${leaseMs} ms)`,
+        `must be shorter than worker.lease (${leaseMs} ms)`,
+        `doit être plus court que worker.lease (${leaseMs} ms)`,
       ],
       options.heartbeat,
     );
@@ -82,27 +71,17 @@ export function resolveWorkerOptions(options: WorkerOptions = {}): ResolvedWorke
     concurrency,
     leaseMs,
     heartbeatMs,
-    pollMs: options.poll === undefined ? workerDefaults.pollMs : parseDuration(options.poll, 'worker.poll'),
-    progressIntervalMs:
-      options.progressInterval === undefined
-        ? workerDefaults.progressIntervalMs
-        : parseDuration(options.progressInterval, 'worker.progressInterval'),
-    compensationTimeoutMs:
-      options.compensationTimeout === undefined
-        ? workerDefaults.compensationTimeoutMs
-        : parseDuration(options.compensationTimeout, 'worker.compensationTimeout'),
+    pollMs: duration(options.poll, 'worker.poll', d.pollMs),
+    progressIntervalMs: duration(options.progressInterval, 'worker.progressInterval', d.progressIntervalMs),
+    compensationTimeoutMs: duration(
+      options.compensationTimeout,
+      'worker.compensationTimeout',
+      d.compensationTimeoutMs,
+    ),
     batchSize,
-    commitLanes: checkLanes(options.commitLanes),
   };
 }
 
-function checkLanes(lanes: number | undefined): number | undefined {
-  if (lanes !== undefined && (!Number.isInteger(lanes) || lanes < 1 || lanes > 64)) {
-    throw configError(
-      'worker.commitLanes',
-      ['must be a whole number from 1 to 64', 'doit être un nombre entier de 1 à 64'],
-      lanes,
-    );
-  }
-  return lanes;
+function duration(value: Duration | undefined, option: string, fallback: number): number {
+  return value === undefined ? fallback : parseDuration(value, option);
 }

@@ -1,5 +1,6 @@
 import type { AnyHoldfastEvent } from '../events/event-map.js';
 import { createHoldfast, type Holdfast } from '../runtime/holdfast.js';
+import { internalsOf } from '../runtime/internals.js';
 import { type Simulator, startSimulator } from '../simulator/simulator.js';
 import { analyzeDocument } from './analyze-document.js';
 import { productSourcing } from './product-sourcing.js';
@@ -68,7 +69,7 @@ export async function startDemo(options: {
     worker: { concurrency: 8 },
   });
   await hf.ready();
-  await hf.store.query(
+  await (await internalsOf(hf).open()).store.query(
     'create table if not exists demo_embeddings (job_id uuid not null, chunk int not null, vector jsonb not null)',
   );
   hf.events.subscribe({}, (event) => {

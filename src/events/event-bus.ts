@@ -1,5 +1,5 @@
 import type { Store } from '../store/store.js';
-import { eventsChannel, readEventsById } from './event-log.js';
+import { eventsChannel, readEventRows } from './event-log.js';
 import type { AnyHoldfastEvent, EventType } from './event-map.js';
 
 /** Which events a subscriber wants; every field narrows, none means everything. */
@@ -84,16 +84,16 @@ export class EventBus {
 
   #onNotify(payload: string): void {
     if (this.#subscriptions.size === 0) return;
-    let message: { o?: string; ids?: number[] };
+    let message: { o?: string; rows?: number[] };
     try {
       message = JSON.parse(payload) as typeof message;
     } catch {
       return;
     }
-    if (message.o === this.#origin || !Array.isArray(message.ids)) return;
-    const ids = message.ids;
+    if (message.o === this.#origin || !Array.isArray(message.rows)) return;
+    const rows = message.rows;
     this.#remote = this.#remote
-      .then(() => readEventsById(this.#store, ids).then((events) => this.publish(events)))
+      .then(() => readEventRows(this.#store, rows).then((events) => this.publish(events)))
       .catch((error: unknown) => this.#onError(error));
   }
 }

@@ -1,7 +1,7 @@
 export type { EventFilter, EventListener } from './event-bus.js';
 export { EventBus, matches } from './event-bus.js';
 export type { ReplayOptions } from './event-log.js';
-export { appendEvents, eventsChannel, readEventsById, replayEvents } from './event-log.js';
+export { appendEvents, eventsChannel, readEventRows, readEventsById, replayEvents } from './event-log.js';
 export type {
   AnyHoldfastEvent,
   AnyNewEvent,

@@ -2,7 +2,7 @@ import type { HoldfastError } from '../errors/holdfast-error.js';
 import type { EventBus } from '../events/event-bus.js';
 import { appendEvents } from '../events/event-log.js';
 import type { BudgetContext } from '../providers/provider-types.js';
-import { sqlState } from '../store/database-error.js';
+import { GroupCommit, type OpOutcome } from '../store/group-commit.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from '../time/clock.js';
 import { closeCall, releaseJob, reserveCall } from './movements.js';
@@ -30,12 +30,6 @@ export type LedgerOp =
 
 type Result = 'ok' | HoldfastError;
 
-interface Pending {
-  readonly op: LedgerOp;
-  readonly resolve: (result: Result) => void;
-  readonly reject: (error: unknown) => void;
-}
-
 export interface LedgerBatcherOptions {
   readonly store: Store;
   readonly bus: EventBus;
@@ -52,104 +46,79 @@ export interface LedgerBatcherOptions {
  * together are applied in one transaction — the accounts are locked once, each movement is
  * decided in order against the locked figures (exactly as if they had run one by one), and the
  * result is written back at once. One hot account then serves thousands of movements a second
- * instead of one per commit.
+ * instead of one per commit. One batch at a time: two would only queue on the same account locks.
  */
 export class LedgerBatcher {
   readonly #options: LedgerBatcherOptions;
-  #queue: Pending[] = [];
-  #running = false;
-  #scheduled = false;
+  readonly #engine: GroupCommit<LedgerOp, Result>;
 
   constructor(options: LedgerBatcherOptions) {
     this.#options = options;
-  }
-
-  submit(op: LedgerOp): Promise<Result> {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ op, resolve, reject });
-      if (this.#running || this.#scheduled) return;
-      this.#scheduled = true;
-      setImmediate(() => {
-        this.#scheduled = false;
-        void this.#run();
-      });
+    this.#engine = new GroupCommit({
+      flush: (batch) => this.#flush(batch),
+      batchSize: options.batchSize ?? 500,
     });
   }
 
-  async #run(): Promise<void> {
-    this.#running = true;
-    try {
-      while (this.#queue.length > 0) await this.#flush(this.#queue.splice(0, this.#options.batchSize ?? 500));
-    } finally {
-      this.#running = false;
-    }
+  submit(op: LedgerOp): Promise<Result> {
+    return this.#engine.submit(op);
   }
 
-  async #flush(batch: Pending[]): Promise<void> {
+  /** Commits everything queued, then refuses more. */
+  close(): Promise<void> {
+    return this.#engine.close();
+  }
+
+  async #flush(batch: readonly LedgerOp[]): Promise<ReadonlyArray<OpOutcome<Result>>> {
     const { store, bus, origin, clock, thresholds } = this.#options;
     const tenants = [
       ...new Set(
-        batch.flatMap((p) => (p.op.kind === 'reserve' && p.op.context.tenant ? [p.op.context.tenant] : [])),
+        batch.flatMap((op) => (op.kind === 'reserve' && op.context.tenant ? [op.context.tenant] : [])),
       ),
     ];
-    try {
-      if (tenants.length > 0) await this.#options.ensureTenants(tenants);
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const { results, events } = await store.transaction(async (tx) => {
-            const ws = await WorkingSet.load(
-              tx,
-              {
-                reservationIds: batch.flatMap((p) =>
-                  p.op.kind === 'settle' || p.op.kind === 'release' || p.op.kind === 'reap' ? [p.op.id] : [],
-                ),
-                jobIds: [
-                  ...new Set(
-                    batch.flatMap((p) => {
-                      const { op } = p;
-                      if (op.kind === 'reserve') return op.context.jobId ? [op.context.jobId] : [];
-                      if (op.kind === 'release-job') return [op.jobId];
-                      // A call's unspent share goes back to its job's hold: lock that too.
-                      if (op.kind === 'settle' || op.kind === 'release' || op.kind === 'reap')
-                        return op.jobId ? [op.jobId] : [];
-                      return [];
-                    }),
-                  ),
-                ],
-                scopes: ['global', ...tenants.map((t) => `tenant:${t}`)],
-                meters: [
-                  ...new Set(
-                    batch.flatMap((p) =>
-                      p.op.kind === 'reserve'
-                        ? Object.keys(p.op.amounts)
-                        : p.op.kind === 'observe'
-                          ? Object.keys(p.op.balances)
-                          : [],
-                    ),
-                  ),
-                ],
-              },
-              clock.now(),
-              thresholds,
-            );
-            const results = batch.map(({ op }) => apply(ws, op));
-            await ws.write(tx);
-            const stored = await appendEvents(tx, ws.events, store.shared ? { origin } : undefined);
-            return { results, events: stored };
-          });
-          bus.publish(events);
-          for (const [i, p] of batch.entries()) p.resolve(results[i]!);
-          return;
-        } catch (error) {
-          const code = (error as { code?: unknown }).code;
-          if ((code === sqlState.deadlockDetected || code === sqlState.serializationFailure) && attempt < 3)
-            continue;
-          throw error;
-        }
-      }
-    } catch (error) {
-      for (const p of batch) p.reject(error);
-    }
+    if (tenants.length > 0) await this.#options.ensureTenants(tenants);
+    const { results, events } = await store.transaction(async (tx) => {
+      const ws = await WorkingSet.load(
+        tx,
+        {
+          reservationIds: batch.flatMap((op) =>
+            op.kind === 'settle' || op.kind === 'release' || op.kind === 'reap' ? [op.id] : [],
+          ),
+          jobIds: [
+            ...new Set(
+              batch.flatMap((op) => {
+                if (op.kind === 'reserve') return op.context.jobId ? [op.context.jobId] : [];
+                if (op.kind === 'release-job') return [op.jobId];
+                // A call's unspent share goes back to its job's hold: lock that too.
+                if (op.kind === 'settle' || op.kind === 'release' || op.kind === 'reap')
+                  return op.jobId ? [op.jobId] : [];
+                return [];
+              }),
+            ),
+          ],
+          scopes: ['global', ...tenants.map((t) => `tenant:${t}`)],
+          meters: [
+            ...new Set(
+              batch.flatMap((op) =>
+                op.kind === 'reserve'
+                  ? Object.keys(op.amounts)
+                  : op.kind === 'observe'
+                    ? Object.keys(op.balances)
+                    : [],
+              ),
+            ),
+          ],
+        },
+        clock.now(),
+        thresholds,
+      );
+      const results = batch.map((op) => apply(ws, op));
+      await ws.write(tx);
+      const stored = await appendEvents(tx, ws.events, store.shared ? { origin } : undefined);
+      return { results, events: stored };
+    });
+    bus.publish(events);
+    return results.map((value) => ({ ok: true, value }));
   }
 }
 

@@ -58,12 +58,12 @@ export class Ledger {
   #connection: LedgerConnection | undefined;
   #batcher: LedgerBatcher | undefined;
   #reaper: TimerHandle | undefined;
-  #unsubscribe: (() => void) | undefined;
   readonly #tenantsReady = new Set<string>();
   /** Meters that have accounts somewhere (provider balances are observed only for those). */
   readonly #meters: ReadonlySet<string>;
   #ready: Promise<LedgerConnection>;
   #resolveReady!: (connection: LedgerConnection) => void;
+  #closed = false;
 
   constructor(options: LedgerOptions) {
     this.#options = options;
@@ -82,6 +82,7 @@ export class Ledger {
 
   /** Connects to the open database: syncs configured accounts, starts the reaper. */
   async attach(connection: LedgerConnection): Promise<void> {
+    if (this.#closed) return;
     this.#connection = connection;
     const { budgets, clock } = this.#options;
     this.#batcher = new LedgerBatcher({
@@ -93,11 +94,10 @@ export class Ledger {
       ensureTenants: (tenants) => this.#ensureTenants(tenants),
     });
     await connection.store.transaction((tx) => this.#sync(tx));
-    // A job that ends in its worker gives its hold back there (releaseJob). A job cancelled
-    // before it ran has no worker: its cancellation event does it. The reaper catches the rest.
-    this.#unsubscribe = connection.bus.subscribe({ types: ['job:cancelled'] }, (event) => {
-      if (event.jobId) void this.releaseJob(event.jobId);
-    });
+    if (this.#closed) return;
+    // A job that ends in its worker gives its hold back there (releaseJob), and a job cancelled
+    // before it ran where it was cancelled; the reaper catches the rest. No event subscription:
+    // a subscriber makes the bus read every other process's events back.
     this.#scheduleReaper();
     this.#resolveReady(connection);
   }
@@ -110,10 +110,15 @@ export class Ledger {
     );
   }
 
-  detach(): void {
-    this.#unsubscribe?.();
+  /**
+   * Stops the reaper and the listener, commits the movements still queued, then refuses more.
+   * Safe before, during or after `attach`: a ledger closed first never starts its reaper.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
     if (this.#reaper) this.#options.clock.clearTimeout(this.#reaper);
     this.#reaper = undefined;
+    await this.#batcher?.close();
   }
 
   // ————— Submit —————
@@ -328,7 +333,7 @@ export class Ledger {
       this.reap()
         .catch((error: unknown) => this.#options.onError(error, 'reap budget holds'))
         .finally(() => {
-          if (this.#reaper) this.#scheduleReaper();
+          if (this.#reaper && !this.#closed) this.#scheduleReaper();
         });
     }, this.budgets.reaperIntervalMs);
     this.#reaper.unref?.();

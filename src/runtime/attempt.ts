@@ -1,70 +1,60 @@
-import { type HoldfastError, holdfastError } from '../errors/holdfast-error.js';
-import type { ProgressPayload } from '../events/event-map.js';
+import { type HoldfastError, holdfastError, isHoldfastError } from '../errors/holdfast-error.js';
 import type { TimerHandle } from '../time/clock.js';
-import type { JobRef } from './commit-batcher.js';
-import type { JobRow, StepRow } from './job.js';
-import type { JobInfo, Pipeline } from './pipeline.js';
+import { type AbortReason, AbortScope } from './abort-scope.js';
+import type { CompensationContext, JobInfo, Pipeline } from './pipeline.js';
 import type { RuntimeServices } from './runtime-services.js';
-
-/** A job claimed by this worker, with the steps it already has. */
-export interface ClaimedJob {
-  readonly row: JobRow;
-  readonly steps: readonly StepRow[];
-  readonly takeover: boolean;
-}
-
-/** The abort reason when this worker stops: the job is handed back, not failed. */
-export class WorkerStopping extends Error {
-  constructor() {
-    super('The worker is stopping; the job is handed back to the queue');
-    this.name = 'WorkerStopping';
-  }
-}
+import type { Checkpoint, ClaimedJob, ClaimedRow } from './transitions/claim.js';
+import type { CommandResult, JobOp, JobRef, RunningView } from './transitions/job-op.js';
 
 export interface Compensation {
   readonly step: string;
   readonly output: unknown;
-  readonly fn: (output: unknown, ctx: import('./pipeline.js').CompensationContext) => unknown;
+  readonly fn: (output: unknown, ctx: CompensationContext) => unknown;
 }
 
 /**
- * One attempt of one job on this worker: its lease epoch, its abort signal (deadline, cancel,
- * lease loss, shutdown), the steps already done, and the undo hooks registered so far.
+ * One attempt of one job on this worker: its lease epoch, its abort scope (deadline, cancel, lease
+ * loss, shutdown), the steps already done, the undo hooks registered so far, and the way its
+ * transitions reach the database (`commit`).
  */
 export class Attempt {
   readonly ref: JobRef;
-  readonly row: JobRow;
+  readonly row: ClaimedRow;
   readonly pipeline: Pipeline;
   readonly info: JobInfo;
   readonly startedAt: number;
   /** Succeeded steps, by name: step.run returns their output instead of running them. */
-  readonly done: Map<string, StepRow>;
+  readonly done: Map<string, Checkpoint>;
   readonly usedNames = new Set<string>();
   readonly compensations: Compensation[] = [];
-  readonly #controller = new AbortController();
+  readonly scope = new AbortScope();
+  /** What its commits write on the job row besides their own columns. */
+  readonly view: { currentStep: string | null; progress: RunningView['progress'] } = {
+    currentStep: null,
+    progress: null,
+  };
+  /** The step running now, until it has recorded how it ended. */
+  running: Promise<unknown> | undefined;
+  /** The last checkpoint, committing while the pipeline goes on (see `step-runner.ts`). */
+  #pending: Promise<unknown> | undefined;
   readonly #services: RuntimeServices;
   #deadlineTimer: TimerHandle | undefined;
-  currentStep: string | undefined;
-  lastProgress: ProgressPayload | undefined;
-  /** The delay of the retry before this attempt (for decorrelated jitter). */
-  readonly previousDelayMs: number | undefined;
 
   constructor(services: RuntimeServices, claimed: ClaimedJob, pipeline: Pipeline) {
     const { row } = claimed;
     this.#services = services;
     this.row = row;
     this.pipeline = pipeline;
-    this.ref = { id: row.id, epoch: row.lease_epoch, tenant: row.tenant };
+    this.ref = { id: row.id, epoch: row.lease_epoch, tenant: row.tenant, timeline: { seq: row.event_seq } };
     this.startedAt = services.clock.now();
-    this.previousDelayMs = row.retry_delay_ms ?? undefined;
-    this.done = new Map(claimed.steps.filter((s) => s.state === 'succeeded').map((s) => [s.name, s]));
-    this.info = Object.freeze({
+    this.done = new Map(claimed.steps.map((s) => [s.name, s]));
+    this.info = {
       id: row.id,
       pipeline: row.pipeline,
       tenant: row.tenant,
       attempt: row.attempt,
       deadline: row.deadline_at ?? undefined,
-    });
+    };
     if (row.cancel_requested) {
       this.abort(holdfastError('CANCELLED', { jobId: row.id, reason: row.cancel_reason ?? undefined }));
     } else if (row.deadline_at) {
@@ -74,12 +64,74 @@ export class Attempt {
   }
 
   get signal(): AbortSignal {
-    return this.#controller.signal;
+    return this.scope.signal;
   }
 
   /** Stops the attempt; the first reason wins. */
-  abort(reason: HoldfastError | WorkerStopping): void {
-    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+  abort(reason: AbortReason): void {
+    this.scope.abort(reason);
+  }
+
+  /**
+   * Told when the attempt's outcome is queued: its slot is free from then on (the worker starts
+   * the next job while the outcome commits), though the attempt is only over once it committed.
+   */
+  onOutcome: (() => void) | undefined;
+
+  /** Queues the transition that ends the attempt (success, retry, park, handing back, failure…). */
+  commitOutcome(op: JobOp): Promise<CommandResult> {
+    const committed = this.commit(op);
+    this.onOutcome?.();
+    return committed;
+  }
+
+  /** Queues one of this attempt's transitions for the group commit. */
+  commit(op: JobOp): Promise<CommandResult> {
+    return this.#services.committer.submit({
+      job: this.ref,
+      view: { currentStep: this.view.currentStep, progress: this.view.progress },
+      op,
+    });
+  }
+
+  /**
+   * Commits a checkpoint without waiting for it: the pipeline goes on, and whatever comes next
+   * either waits for it (the next step, through `settled`) or shares its commit (the outcome).
+   * If it fails, the attempt stops with that reason.
+   */
+  commitAhead(op: JobOp): void {
+    const pending = this.commit(op).then((result) => {
+      if (result.cancelRequested) this.abort(holdfastError('CANCELLED', { jobId: this.ref.id }));
+    });
+    pending.catch((error: unknown) => this.abortOnCommitFailure(error));
+    this.#pending = pending;
+  }
+
+  /**
+   * Waits for the running step to record its end: an aborted attempt's outcome must follow its
+   * step's `step:failed` in the timeline. Bounded: an aborted step does not wait for its function.
+   */
+  async quiesce(): Promise<void> {
+    await this.running?.catch(() => {});
+  }
+
+  /** Resolves once the checkpoint committed ahead (if any) is durable; throws what failed it. */
+  async settled(): Promise<void> {
+    const pending = this.#pending;
+    if (pending === undefined) return;
+    await pending;
+    if (this.#pending === pending) this.#pending = undefined;
+  }
+
+  /** A refused or failed commit means this attempt can no longer write: stop it. */
+  abortOnCommitFailure(error: unknown): void {
+    this.abort(
+      isHoldfastError(error)
+        ? error
+        : holdfastError('INTERNAL', {
+            reason: `commit failed: ${(error as Error)?.message ?? String(error)}`,
+          }),
+    );
   }
 
   deadlineError(): HoldfastError {
@@ -89,15 +141,9 @@ export class Attempt {
       pipeline: this.row.pipeline,
       timeoutMs,
       elapsedMs: this.row.started_at ? this.#services.clock.now() - this.row.started_at.getTime() : undefined,
-      step: this.currentStep,
-      progress: this.lastProgress,
+      step: this.view.currentStep ?? undefined,
+      progress: this.view.progress ?? undefined,
     });
-  }
-
-  /** Milliseconds left before the job's deadline (Infinity without one). */
-  remainingMs(): number {
-    const deadline = this.row.deadline_at;
-    return deadline ? Math.max(0, deadline.getTime() - this.#services.clock.now()) : Number.POSITIVE_INFINITY;
   }
 
   dispose(): void {

@@ -1,8 +1,5 @@
 import { createHash } from 'node:crypto';
 
-/** Default time an idempotency key is remembered (G8). */
-export const idempotencyTtlMs = 7 * 24 * 3_600_000;
-
 /**
  * A stable hash of a JSON value: object keys are sorted, so `{a:1,b:2}` and `{b:2,a:1}` are the
  * same input. Used to tell "the same request again" from "another request with the same key".

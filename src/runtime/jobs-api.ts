@@ -1,11 +1,11 @@
 import { holdfastError } from '../errors/holdfast-error.js';
-import { appendEvents } from '../events/event-log.js';
 import type { TxSql } from '../store/store.js';
-import { cancelChannel, jobsChannel } from './channels.js';
+import type { BudgetHooks } from './budget-hooks.js';
 import { type Job, type JobRow, type JobState, jobStates, jobView, type StepRow } from './job.js';
 import { resolveJobId } from './job-id.js';
 import type { Pipeline } from './pipeline.js';
 import type { RuntimeServices } from './runtime-services.js';
+import { cancelNow, cancelThroughWorker, requestCancel, requeueFailed } from './transitions/operator.js';
 
 export interface JobListFilter {
   readonly state?: JobState | readonly JobState[];
@@ -28,18 +28,11 @@ export interface RetryOptions {
   readonly force?: boolean;
 }
 
-/** Budget pre-check of a manual retry (the ledger provides it). */
-export type RetryCheck = (
-  tx: TxSql,
-  job: JobRow,
-  remainingSteps: readonly string[] | undefined,
-  now: number,
-) => Promise<void>;
-
 export interface JobsApiContext {
   readonly services: RuntimeServices;
   readonly pipelines: ReadonlyMap<string, Pipeline>;
-  readonly retryCheck?: RetryCheck | undefined;
+  /** Budget pre-check of a manual retry. */
+  readonly budget: Pick<BudgetHooks, 'checkRetry' | 'cancelledQueued'>;
   /** Stops a job running in this process (cancel), and wakes the local worker. */
   readonly cancelLocal?: (jobId: string, reason?: string) => void;
   readonly wake?: () => void;
@@ -91,13 +84,14 @@ export function createJobsApi(context: JobsApiContext) {
     }
     if (filter.after !== undefined) {
       const after = await loadJob(store, filter.after);
-      params.push(after.created_at.toISOString(), after.id);
-      where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      params.push(after.id);
+      where.push(`id < $${params.length}::uuid`);
     }
     params.push(limit + 1);
+    // Job ids are UUIDv7: in id order is in creation order.
     const { rows } = await store.query<JobRow>(
       `select * from holdfast.jobs ${where.length ? `where ${where.join(' and ')}` : ''}
-        order by created_at desc, id desc limit $${params.length}`,
+        order by id desc limit $${params.length}`,
       params,
     );
     const page = rows.slice(0, limit);
@@ -123,45 +117,21 @@ export function createJobsApi(context: JobsApiContext) {
         });
       }
       const pipeline = context.pipelines.get(row.pipeline);
-      await tx.query('delete from holdfast.steps where job_id = $1 and compensated_at is not null', [id]);
-      const { rows: done } = await tx.query<{ name: string }>(
-        `select name from holdfast.steps where job_id = $1 and state = 'succeeded'`,
-        [id],
-      );
-      const completed = new Set(done.map((r) => r.name));
-      if (!options.force && context.retryCheck) {
-        await context.retryCheck(
+      if (!options.force) {
+        // Steps whose effects were undone run again: only the others count as done.
+        const { rows: done } = await tx.query<{ name: string }>(
+          `select name from holdfast.steps where job_id = $1 and state = 'succeeded' and compensated_at is null`,
+          [id],
+        );
+        const completed = new Set(done.map((r) => r.name));
+        await context.budget.checkRetry(
           tx,
           row,
           pipeline?.steps?.filter((s) => !completed.has(s)),
           now,
         );
       }
-      const attempts = pipeline?.retry.attempts ?? 1;
-      const { rows: updated } = await tx.query<{ event_seq: number }>(
-        `update holdfast.jobs set state = 'queued', run_at = $2, attempt = attempt + 1, max_attempts = attempt + $3,
-                error = null, finished_at = null, deadline_at = null, wait_reason = null, retry_delay_ms = null,
-                cancel_requested = false, cancel_reason = null, lease_owner = null, lease_expires_at = null,
-                event_seq = event_seq + 1, updated_at = $2
-          where id = $1 returning event_seq`,
-        [id, new Date(now).toISOString(), attempts],
-      );
-      const stored = await appendEvents(
-        tx,
-        [
-          {
-            type: 'job:queued',
-            jobId: id,
-            seq: updated[0]!.event_seq,
-            tenant: row.tenant,
-            at: now,
-            payload: { pipeline: row.pipeline, runAt: new Date(now).toISOString(), retryOf: row.state },
-          },
-        ],
-        store.shared ? { origin: services.bus.origin } : undefined,
-      );
-      if (store.shared) await tx.query('select pg_notify($1, $2)', [jobsChannel, '']);
-      return stored;
+      return requeueFailed(tx, row, pipeline?.retry.attempts ?? 1, { now, origin: originOf() });
     });
     services.bus.publish(events);
     context.wake?.();
@@ -176,8 +146,8 @@ export function createJobsApi(context: JobsApiContext) {
   async function cancel(idOrPrefix: string, options: { reason?: string } = {}): Promise<Job> {
     const id = await resolveJobId(store, idOrPrefix);
     const now = clock.now();
-    const nowIso = new Date(now).toISOString();
     const reason = options.reason;
+    const transition = { now, origin: originOf() };
     const { events, running } = await store.transaction(async (tx) => {
       const row = await loadJob(tx, id, true);
       if (row.state === 'succeeded' || row.state === 'failed' || row.state === 'cancelled') {
@@ -189,11 +159,7 @@ export function createJobsApi(context: JobsApiContext) {
         });
       }
       if (row.state === 'running') {
-        await tx.query(
-          'update holdfast.jobs set cancel_requested = true, cancel_reason = $2, updated_at = $3 where id = $1',
-          [id, reason ?? null, nowIso],
-        );
-        if (store.shared) await tx.query('select pg_notify($1, $2)', [cancelChannel, id]);
+        await requestCancel(tx, row, reason, transition);
         return { events: [], running: true };
       }
       const { rows: undo } = await tx.query<{ n: number }>(
@@ -202,44 +168,21 @@ export function createJobsApi(context: JobsApiContext) {
         [id],
       );
       if ((undo[0]?.n ?? 0) > 0) {
-        // Undo hooks live in the pipeline's code: a worker runs them.
-        await tx.query(
-          `update holdfast.jobs set cancel_requested = true, cancel_reason = $2, state = 'queued', run_at = $3,
-                  updated_at = $3 where id = $1`,
-          [id, reason ?? null, nowIso],
-        );
-        if (store.shared) await tx.query('select pg_notify($1, $2)', [jobsChannel, '']);
+        await cancelThroughWorker(tx, row, reason, transition);
         return { events: [], running: true };
       }
-      const error = holdfastError('CANCELLED', { jobId: id, reason }).serialize();
-      const { rows: updated } = await tx.query<{ event_seq: number }>(
-        `update holdfast.jobs set state = 'cancelled', error = $2, finished_at = $3, updated_at = $3,
-                cancel_reason = $4, event_seq = event_seq + 1
-          where id = $1 returning event_seq`,
-        [id, JSON.stringify(error), nowIso, reason ?? null],
-      );
-      const stored = await appendEvents(
-        tx,
-        [
-          {
-            type: 'job:cancelled',
-            jobId: id,
-            seq: updated[0]!.event_seq,
-            tenant: row.tenant,
-            at: now,
-            payload: { reason, error },
-          },
-        ],
-        store.shared ? { origin: services.bus.origin } : undefined,
-      );
-      return { events: stored, running: false };
+      return { events: await cancelNow(tx, row, reason, transition), running: false };
     });
     services.bus.publish(events);
     if (running) {
       context.cancelLocal?.(id, reason);
       context.wake?.();
-    }
+    } else context.budget.cancelledQueued(id);
     return get(id);
+  }
+
+  function originOf(): string | undefined {
+    return store.shared ? services.bus.origin : undefined;
   }
 
   return { get, list, retry, cancel };

@@ -1,4 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { defaults } from '../config/defaults.js';
 import { configError } from '../errors/config-error.js';
 import type { ProviderRequest, ProviderResponse, ProviderStream } from '../providers/provider-types.js';
 import { type BackoffOptions, type BackoffPolicy, backoffPolicy } from '../resilience/backoff.js';
@@ -144,8 +145,6 @@ export type PipelineInput<P> = P extends Pipeline<infer _I, infer _O, infer In> 
 /** Output type of a pipeline's run. */
 export type PipelineOutput<P> = P extends Pipeline<infer _I, infer O, infer _In> ? O : never;
 
-export const pipelineDefaults = { timeoutMs: 3_600_000, attempts: 3 } as const;
-
 /** Declares a pipeline. Options are checked now: a bad one is CONFIG_INVALID naming it. */
 export function definePipeline<I = unknown, O = unknown, In = I>(
   options: PipelineOptions<I, O, In>,
@@ -164,7 +163,7 @@ export function definePipeline<I = unknown, O = unknown, In = I>(
   const where = `pipelines.${name}`;
   if (typeof options.run !== 'function')
     throw configError(`${where}.run`, ['must be a function', 'doit être une fonction'], options.run);
-  const attempts = options.retry?.attempts ?? pipelineDefaults.attempts;
+  const attempts = options.retry?.attempts ?? defaults.pipeline.attempts;
   if (!Number.isInteger(attempts) || attempts < 1 || attempts > 1000) {
     throw configError(
       `${where}.retry.attempts`,
@@ -176,7 +175,7 @@ export function definePipeline<I = unknown, O = unknown, In = I>(
     options.timeout === false
       ? undefined
       : options.timeout === undefined
-        ? pipelineDefaults.timeoutMs
+        ? defaults.pipeline.timeoutMs
         : parseDuration(options.timeout, `${where}.timeout`);
   if (timeoutMs !== undefined && timeoutMs < 1)
     throw configError(

@@ -4,13 +4,14 @@ import {
   isHoldfastError,
   toHoldfastError,
 } from '../errors/holdfast-error.js';
+import type { ProviderClient } from '../providers/provider-client.js';
 import { decideRetry } from '../resilience/retry-decision.js';
-import { invoke, raceAbort } from './abort.js';
-import { type Attempt, WorkerStopping } from './attempt.js';
-import type { PrepareAttempt } from './budget-hooks.js';
-import type { BatchOp } from './commit-batcher.js';
+import { AbortScope, invoke, WorkerStopping } from './abort-scope.js';
+import type { Attempt } from './attempt.js';
+import type { BudgetHooks } from './budget-hooks.js';
+import type { RunContext } from './pipeline.js';
 import type { RuntimeServices } from './runtime-services.js';
-import { createStepApi, type StepContextExtension } from './step-runner.js';
+import { createStepApi } from './step-runner.js';
 
 export type AttemptOutcome =
   | 'succeeded'
@@ -21,101 +22,58 @@ export type AttemptOutcome =
   | 'abandoned'
   | 'parked';
 
+export interface AttemptDeps {
+  readonly services: RuntimeServices;
+  readonly providers: ReadonlyMap<string, ProviderClient>;
+  readonly budget: BudgetHooks;
+}
+
 /**
  * Runs one attempt of a claimed job to its end and records the outcome: success, a durable retry
- * (`waiting` + `run_at`, the worker is freed), or a final failure or cancellation after the undo
- * hooks ran. Returns what happened. Never throws: a failure to record is logged, and the job is
- * recovered by the lease take-over.
+ * (`waiting` + `run_at`, the worker is freed), a final failure or cancellation after the undo
+ * hooks ran, or the job handed back when the worker stops. Returns what happened. Never throws:
+ * a failure to record is logged, and the job is recovered by the lease take-over.
  */
-export async function runAttempt(
-  services: RuntimeServices,
-  attempt: Attempt,
-  extend?: StepContextExtension,
-  prepare?: PrepareAttempt,
-): Promise<AttemptOutcome> {
+export async function runAttempt(deps: AttemptDeps, attempt: Attempt): Promise<AttemptOutcome> {
+  const { services } = deps;
   const { clock } = services;
-  if (prepare && !attempt.signal.aborted) {
-    const decision = await prepared(services, attempt, prepare);
+  if (attempt.row.wait_reason === 'budget' && !attempt.scope.aborted) {
+    const decision = await prepareParked(deps, attempt);
     if (decision !== 'run') return decision;
   }
-  let outcome: { ok: true; output: unknown } | { ok: false; error: HoldfastError | WorkerStopping };
-  try {
-    const output = await raceAbort(
-      invoke(() =>
-        attempt.pipeline.run({
-          input: attempt.row.input,
-          step: createStepApi(attempt, services, extend),
-          job: attempt.info,
-          signal: attempt.signal,
-          sql: services.store,
-        }),
-      ),
-      attempt.signal,
-    );
-    outcome = { ok: true, output: JSON.parse(JSON.stringify(output ?? null)) };
-  } catch (thrown) {
-    const reason: unknown = attempt.signal.aborted ? attempt.signal.reason : thrown;
-    outcome = {
-      ok: false,
-      error: reason instanceof WorkerStopping ? reason : toHoldfastError(reason, { jobId: attempt.ref.id }),
-    };
-  } finally {
-    attempt.dispose();
-  }
+  const outcome = await runPipeline(deps, attempt);
+  // An aborted step records its end before the attempt's outcome follows it in the timeline.
+  await attempt.quiesce();
 
   try {
     if (outcome.ok) {
-      await finish(services, attempt, {
-        jobUpdate: {
-          state: 'succeeded',
-          output: outcome.output,
-          error: null,
-          finished_at: clock.now(),
-          release: true,
-        },
-        events: [
-          {
-            type: 'job:succeeded',
-            payload: { attempt: attempt.info.attempt, durationMs: clock.now() - attempt.startedAt },
-          },
-        ],
+      // Shares its commit with the last step's checkpoint when that one is still queued.
+      await attempt.commitOutcome({
+        kind: 'succeed',
+        attempt: attempt.info.attempt,
+        output: outcome.output,
+        durationMs: clock.now() - attempt.startedAt,
       });
       return 'succeeded';
     }
     const { error } = outcome;
     if (error instanceof WorkerStopping) {
-      await finish(services, attempt, {
-        jobUpdate: { state: 'queued', run_at: clock.now(), wait_reason: 'worker-stopped', release: true },
-        events: [
-          {
-            type: 'job:waiting',
-            payload: {
-              reason: 'worker-stopped',
-              runAt: new Date(clock.now()).toISOString(),
-              detail: services.workerId,
-            },
-          },
-        ],
+      await attempt.commitOutcome({
+        kind: 'requeue',
+        runAt: clock.now(),
+        detail: services.workerId,
+        attempt: attempt.info.attempt,
+        retryDelayMs: attempt.row.retry_delay_ms,
       });
       return 'released';
     }
     if (error.code === 'LEASE_LOST') return 'abandoned';
     if (error.code === 'CANCELLED') {
       const final = await compensate(services, attempt, error);
-      await finish(services, attempt, {
-        jobUpdate: {
-          state: 'cancelled',
-          error: final.serialize(),
-          finished_at: clock.now(),
-          wait_reason: null,
-          release: true,
-        },
-        events: [
-          {
-            type: 'job:cancelled',
-            payload: { reason: (error.details as { reason?: string }).reason, error: final.serialize() },
-          },
-        ],
+      await attempt.commitOutcome({
+        kind: 'cancel',
+        reason: (error.details as { reason?: string }).reason,
+        error: final.serialize(),
       });
       return 'cancelled';
     }
@@ -124,25 +82,60 @@ export async function runAttempt(
     if (isHoldfastError(recordError) && recordError.code === 'LEASE_LOST') return 'abandoned';
     services.logger.error(
       { err: recordError, jobId: attempt.ref.id },
-      'could not record the outcome of a job attempt',
+      'could not record the outcome of a job attempt; the job resumes when its lease expires',
     );
     return 'abandoned';
   }
 }
 
-/** Runs the attempt's preparation (a budget-parked job's hold); parks or fails it if it cannot run. */
-async function prepared(
-  services: RuntimeServices,
-  attempt: Attempt,
-  prepare: PrepareAttempt,
-): Promise<'run' | AttemptOutcome> {
-  const { clock } = services;
-  let decision: Awaited<ReturnType<PrepareAttempt>>;
+type PipelineOutcome =
+  | { readonly ok: true; readonly output: unknown }
+  | { readonly ok: false; readonly error: HoldfastError | WorkerStopping };
+
+async function runPipeline(deps: AttemptDeps, attempt: Attempt): Promise<PipelineOutcome> {
+  // Handed back before it began (the worker stopped while it waited for a slot): nothing to run.
+  if (attempt.scope.reason instanceof WorkerStopping) {
+    attempt.dispose();
+    return { ok: false, error: attempt.scope.reason };
+  }
   try {
-    decision = await prepare(attempt);
+    const output = await attempt.scope.race(invoke(() => attempt.pipeline.run(runContext(deps, attempt))));
+    return { ok: true, output: JSON.parse(JSON.stringify(output ?? null) ?? 'null') };
+  } catch (thrown) {
+    const reason: unknown = attempt.scope.aborted ? attempt.scope.reason : thrown;
+    return {
+      ok: false,
+      error: reason instanceof WorkerStopping ? reason : toHoldfastError(reason, { jobId: attempt.ref.id }),
+    };
+  } finally {
+    attempt.dispose();
+  }
+}
+
+function runContext(deps: AttemptDeps, attempt: Attempt): RunContext<unknown> {
+  const step = createStepApi(attempt, deps.services, deps.providers);
+  return {
+    input: attempt.row.input,
+    step,
+    job: attempt.info,
+    get signal() {
+      return attempt.signal;
+    },
+    sql: deps.services.store,
+  };
+}
+
+/** A job parked for budget takes its hold now, or is parked again, or fails if it never can run. */
+async function prepareParked(deps: AttemptDeps, attempt: Attempt): Promise<'run' | AttemptOutcome> {
+  const { services } = deps;
+  let decision: Awaited<ReturnType<BudgetHooks['prepareParked']>>;
+  try {
+    decision = await deps.budget.prepareParked(attempt);
   } catch (error) {
-    // Could not decide (the database failed): the job waits for the lease take-over.
-    services.logger.warn({ err: error, jobId: attempt.ref.id }, 'could not prepare a job attempt');
+    services.logger.warn(
+      { err: error, jobId: attempt.ref.id },
+      'could not take the budget of a parked job; it resumes when its lease expires',
+    );
     attempt.dispose();
     return 'abandoned';
   }
@@ -150,35 +143,25 @@ async function prepared(
   attempt.dispose();
   try {
     if (decision.action === 'park') {
-      await finish(services, attempt, {
-        jobUpdate: { state: 'waiting', run_at: decision.runAt, wait_reason: 'budget', release: true },
-        events: [
-          {
-            type: 'job:waiting',
-            payload: {
-              reason: 'budget',
-              runAt: new Date(decision.runAt).toISOString(),
-              detail: decision.detail,
-            },
-          },
-        ],
+      await attempt.commitOutcome({
+        kind: 'park',
+        runAt: decision.runAt,
+        reason: 'budget',
+        detail: decision.detail,
+        attempt: attempt.info.attempt,
+        retryDelayMs: attempt.row.retry_delay_ms,
       });
       return 'parked';
     }
-    await finish(services, attempt, {
-      jobUpdate: {
-        state: 'failed',
-        error: decision.error.serialize(),
-        finished_at: clock.now(),
-        wait_reason: null,
-        release: true,
-      },
-      events: [
-        { type: 'job:failed', payload: { attempt: attempt.info.attempt, error: decision.error.serialize() } },
-      ],
+    await attempt.commitOutcome({
+      kind: 'fail',
+      attempt: attempt.info.attempt,
+      error: decision.error.serialize(),
     });
     return 'failed';
-  } catch {
+  } catch (error) {
+    if (!(isHoldfastError(error) && error.code === 'LEASE_LOST'))
+      services.logger.warn({ err: error, jobId: attempt.ref.id }, 'could not park a job waiting for budget');
     return 'abandoned';
   }
 }
@@ -198,53 +181,23 @@ async function retryOrFail(
     deadline: attempt.row.deadline_at?.getTime(),
     timeoutMs: attempt.row.timeout_ms ?? undefined,
     backoff: attempt.pipeline.retry.backoff,
-    previousDelayMs: attempt.previousDelayMs,
+    previousDelayMs: attempt.row.retry_delay_ms ?? undefined,
     random: services.random,
   });
   if (decision.kind === 'retry') {
-    const runAt = now + decision.delayMs;
-    await finish(services, attempt, {
-      jobUpdate: {
-        state: 'waiting',
-        run_at: runAt,
-        attempt: attempt.info.attempt + 1,
-        wait_reason: 'retry',
-        retry_delay_ms: decision.delayMs,
-        error: error.serialize(),
-        release: true,
-      },
-      events: [
-        {
-          type: 'job:retry-scheduled',
-          payload: {
-            attempt: attempt.info.attempt,
-            nextAttempt: attempt.info.attempt + 1,
-            runAt: new Date(runAt).toISOString(),
-            delayMs: decision.delayMs,
-            source: decision.source,
-            error: error.serialize(),
-          },
-        },
-      ],
+    await attempt.commitOutcome({
+      kind: 'scheduleRetry',
+      runAt: now + decision.delayMs,
+      attempt: attempt.info.attempt + 1,
+      delayMs: decision.delayMs,
+      source: decision.source,
+      error: error.serialize(),
     });
     return 'retry-scheduled';
   }
   const final = await compensate(services, attempt, decision.error);
-  await finish(services, attempt, {
-    jobUpdate: {
-      state: 'failed',
-      error: final.serialize(),
-      finished_at: clock.now(),
-      wait_reason: null,
-      release: true,
-    },
-    events: [{ type: 'job:failed', payload: { attempt: attempt.info.attempt, error: final.serialize() } }],
-  });
+  await attempt.commitOutcome({ kind: 'fail', attempt: attempt.info.attempt, error: final.serialize() });
   return 'failed';
-}
-
-function finish(services: RuntimeServices, attempt: Attempt, content: Omit<BatchOp, 'job'>) {
-  return services.batcher.submit({ job: attempt.ref, ...content });
 }
 
 /**
@@ -259,26 +212,34 @@ async function compensate(
 ): Promise<HoldfastError> {
   const failures: Array<{ step: string; message: string }> = [];
   for (const comp of [...attempt.compensations].reverse()) {
-    const controller = new AbortController();
+    const scope = new AbortScope();
+    const timeoutMs = services.options.compensationTimeoutMs;
     const timer = services.clock.setTimeout(
       () =>
-        controller.abort(
-          new Error(`compensation timed out after ${services.options.compensationTimeoutMs} ms`),
+        scope.abort(
+          holdfastError(
+            'STEP_TIMEOUT',
+            { jobId: attempt.ref.id, step: comp.step, timeoutMs },
+            {
+              message: `compensation timed out after ${timeoutMs} ms`,
+            },
+          ),
         ),
-      services.options.compensationTimeoutMs,
+      timeoutMs,
     );
     let message: string | undefined;
     try {
-      await raceAbort(
+      await scope.race(
         invoke(() =>
           comp.fn(comp.output, {
             job: attempt.info,
             step: comp.step,
-            signal: controller.signal,
+            get signal() {
+              return scope.signal;
+            },
             sql: services.store,
           }),
         ),
-        controller.signal,
       );
     } catch (error) {
       message = error instanceof Error ? error.message : String(error);
@@ -286,13 +247,7 @@ async function compensate(
     } finally {
       services.clock.clearTimeout(timer);
     }
-    await services.batcher.submit({
-      job: attempt.ref,
-      ...(message === undefined ? { stepCompensated: { name: comp.step } } : {}),
-      events: [
-        { type: 'step:compensated', payload: { step: comp.step, ok: message === undefined, message } },
-      ],
-    });
+    await attempt.commit({ kind: 'compensated', step: comp.step, ok: message === undefined, message });
   }
   if (failures.length === 0) return cause;
   return holdfastError(

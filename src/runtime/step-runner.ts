@@ -5,9 +5,12 @@ import {
   toHoldfastError,
 } from '../errors/holdfast-error.js';
 import type { ProgressPayload } from '../events/event-map.js';
+import type { ProviderClient } from '../providers/provider-client.js';
+import type { ProviderRequest } from '../providers/provider-types.js';
+import type { Sql } from '../store/store.js';
 import type { TimerHandle } from '../time/clock.js';
 import { parseDuration } from '../time/duration.js';
-import { invoke, raceAbort } from './abort.js';
+import { type AbortReason, AbortScope, invoke, WorkerStopping } from './abort-scope.js';
 import type { Attempt } from './attempt.js';
 import {
   checkStepName,
@@ -17,23 +20,14 @@ import {
   type StepContext,
   type StepOptions,
 } from './pipeline.js';
+import { providerCall } from './provider-calls.js';
 import type { RuntimeServices } from './runtime-services.js';
-
-/** Adds capabilities to every step context (the guarded provider client adds `call` and `stream`). */
-export type StepContextExtension = (ctx: StepContext, execution: StepExecution) => Partial<StepContext>;
-
-/** What an extension can see of the running step. */
-export interface StepExecution {
-  readonly attempt: Attempt;
-  readonly name: string;
-  readonly signal: AbortSignal;
-}
 
 /** The `step` object given to a pipeline's run function for one attempt. */
 export function createStepApi(
   attempt: Attempt,
   services: RuntimeServices,
-  extend?: StepContextExtension,
+  providers: ReadonlyMap<string, ProviderClient>,
 ): StepApi {
   const run = async <T>(name: string, a: unknown, b?: unknown): Promise<T> => {
     const options = (typeof a === 'function' ? {} : (a ?? {})) as StepOptions<T>;
@@ -51,13 +45,17 @@ export function createStepApi(
     const done = attempt.done.get(name);
     if (done !== undefined) {
       // Checkpointed: return the stored result, never run (nor pay for) the step again (G2).
-      if (options.compensate && done.compensated_at === null) {
+      if (options.compensate && !done.compensated) {
         attempt.compensations.push({ step: name, output: done.output, fn: options.compensate as never });
       }
       return done.output as T;
     }
-    if (attempt.signal.aborted) throw attempt.signal.reason;
-    return executeStep(attempt, services, name, options, fn, extend);
+    // The previous step's checkpoint must be durable before this step can do anything (G2).
+    await attempt.settled();
+    if (attempt.scope.aborted) throw attempt.scope.reason;
+    const running = executeStep(attempt, services, providers, name, options, fn);
+    attempt.running = running;
+    return running;
   };
   return { run: run as StepApi['run'] };
 }
@@ -65,182 +63,182 @@ export function createStepApi(
 async function executeStep<T>(
   attempt: Attempt,
   services: RuntimeServices,
+  providers: ReadonlyMap<string, ProviderClient>,
   name: string,
   options: StepOptions<T>,
   fn: (ctx: StepContext) => Promise<T> | T,
-  extend: StepContextExtension | undefined,
 ): Promise<T> {
-  const { clock, batcher } = services;
+  const { clock } = services;
   const timeoutMs =
     options.timeout === undefined ? undefined : parseDuration(options.timeout, `step '${name}': timeout`);
-  const controller = new AbortController();
-  const onAttemptAbort = () => controller.abort(attempt.signal.reason);
-  attempt.signal.addEventListener('abort', onAttemptAbort, { once: true });
   const startedAt = clock.now();
-  let progress: ProgressPayload | undefined;
+  const scope = new AbortScope();
+  const detach = attempt.scope.onAbort((reason) => scope.abort(reason));
+  const ctx = new StepRun(attempt, services, providers, name, scope, startedAt, timeoutMs);
   let timer: TimerHandle | undefined;
   if (timeoutMs !== undefined) {
     timer = clock.setTimeout(() => {
-      controller.abort(
+      scope.abort(
         holdfastError('STEP_TIMEOUT', {
           jobId: attempt.ref.id,
           step: name,
           timeoutMs,
           elapsedMs: clock.now() - startedAt,
-          progress,
+          progress: ctx.lastProgress,
         }),
       );
     }, timeoutMs);
   }
-
-  // Once the step is over (done, failed or abandoned), late writes and progress are ignored.
-  let open = true;
-  const writes: StagedWrite[] = [];
-  const reporter = new ProgressReporter(services, attempt, name);
-  attempt.currentStep = name;
-
-  const ctx: StepContext = {
-    signal: controller.signal,
-    job: attempt.info,
-    step: { name, attempt: attempt.info.attempt },
-    sql: services.store,
-    progress(doneOrUpdate, total, unit) {
-      if (!open) return;
-      const update: ProgressUpdate =
-        typeof doneOrUpdate === 'number' ? { done: doneOrUpdate, total, unit } : doneOrUpdate;
-      progress = progressPayload(name, update);
-      attempt.lastProgress = progress;
-      reporter.report(progress);
-    },
-    write(write) {
-      if (typeof write !== 'function')
-        throw new TypeError(`step '${name}': ctx.write takes a function (sql) => …`);
-      if (open) writes.push(write);
-    },
-    call: noProviders,
-    stream: noProviders,
-  };
-  if (extend) Object.assign(ctx, extend(ctx, { attempt, name, signal: controller.signal }));
-
-  const started = batcher.submit({
-    job: attempt.ref,
-    stepStart: { name, attempt: attempt.info.attempt, hasCompensation: options.compensate !== undefined },
-    events: [
-      {
-        type: 'step:started',
-        payload: { step: name, attempt: attempt.info.attempt, ...planPosition(attempt, name) },
-      },
-    ],
-    jobUpdate: { current_step: name },
-  });
-  started.catch((error: unknown) => abortOnFence(attempt, error));
+  attempt.view.currentStep = name;
+  const plan = attempt.pipeline.steps;
+  const index = plan ? plan.indexOf(name) : -1;
+  attempt
+    .commit({
+      kind: 'startStep',
+      name,
+      attempt: attempt.info.attempt,
+      hasCompensation: options.compensate !== undefined,
+      ...(index >= 0 ? { index: index + 1, total: plan!.length } : {}),
+    })
+    .catch((error: unknown) => attempt.abortOnCommitFailure(error));
 
   let value: T;
   try {
-    value = await raceAbort(
-      invoke(() => fn(ctx)),
-      controller.signal,
-    );
+    value = await scope.race(invoke(() => fn(ctx)));
   } catch (thrown) {
-    open = false;
+    ctx.close();
     cleanup();
-    const error = controller.signal.aborted
-      ? (controller.signal.reason as HoldfastError)
+    const reason: AbortReason = scope.aborted
+      ? scope.reason!
       : toHoldfastError(thrown, { step: name, jobId: attempt.ref.id });
-    const withProgress = attachProgress(error, progress);
-    await batcher
-      .submit({
-        job: attempt.ref,
-        stepFinish: { name, state: 'failed', error: withProgress.serialize(), progress: progress ?? null },
-        events: [
-          {
-            type: 'step:failed',
-            payload: {
-              step: name,
-              attempt: attempt.info.attempt,
-              durationMs: clock.now() - startedAt,
-              error: withProgress.serialize(),
-            },
-          },
-        ],
+    // Shutdown is not the step's failure, but its run ended: the timeline says so, coded.
+    const error =
+      reason instanceof WorkerStopping
+        ? holdfastError(
+            'SHUTTING_DOWN',
+            {},
+            { message: `Step '${name}' was stopped: the worker is stopping` },
+          )
+        : attachProgress(reason, ctx.lastProgress);
+    await attempt
+      .commit({
+        kind: 'failStep',
+        name,
+        attempt: attempt.info.attempt,
+        error: error.serialize(),
+        progress: ctx.lastProgress ?? null,
+        durationMs: clock.now() - startedAt,
       })
-      .catch((fenceError: unknown) => abortOnFence(attempt, fenceError));
-    throw withProgress;
+      .catch((commitError: unknown) => attempt.abortOnCommitFailure(commitError));
+    throw reason instanceof WorkerStopping ? reason : error;
   }
-  open = false;
+  ctx.close();
   cleanup();
 
   const output = toStoredJson(value, name);
-  const durationMs = clock.now() - startedAt;
-  const result = await batcher.submit({
-    job: attempt.ref,
-    writes,
-    stepFinish: { name, state: 'succeeded', output, progress: progress ?? null },
-    events: [{ type: 'step:succeeded', payload: { step: name, attempt: attempt.info.attempt, durationMs } }],
-    onWritesFailed: (error) => {
-      const failure = stagedWritesFailed(error, name, attempt.ref.id);
-      return {
-        stepFinish: { name, state: 'failed', error: failure.serialize(), progress: progress ?? null },
-        events: [
-          {
-            type: 'step:failed',
-            payload: { step: name, attempt: attempt.info.attempt, durationMs, error: failure.serialize() },
-          },
-        ],
-      };
-    },
-  });
-  if (result.writesError) throw stagedWritesFailed(result.writesError, name, attempt.ref.id);
-  attempt.done.set(name, {
-    job_id: attempt.ref.id,
+  const step = {
     name,
-    state: 'succeeded',
     attempt: attempt.info.attempt,
-    runs: 1,
     output,
-    error: null,
-    progress: progress ?? null,
-    has_compensation: options.compensate !== undefined,
-    compensated_at: null,
-    started_at: new Date(startedAt),
-    finished_at: new Date(clock.now()),
-  });
+    progress: ctx.lastProgress ?? null,
+    durationMs: clock.now() - startedAt,
+  };
+  attempt.done.set(name, { name, output, compensated: false });
   if (options.compensate) attempt.compensations.push({ step: name, output, fn: options.compensate as never });
+  if (ctx.writes.length === 0) {
+    // Nothing of the step's is committed but its result: the run goes on while it commits, and
+    // whatever comes next waits for it (the next step) or commits with it (the job's outcome).
+    attempt.commitAhead({ kind: 'checkpoint', step, writes: [] });
+    return output as T;
+  }
+  const result = await attempt.commit({ kind: 'checkpoint', step, writes: ctx.writes });
+  if (result.writesError) {
+    attempt.done.delete(name);
+    if (options.compensate) attempt.compensations.pop();
+    throw result.writesError;
+  }
   if (result.cancelRequested)
     attempt.abort(holdfastError('CANCELLED', { jobId: attempt.ref.id, step: name }));
   return output as T;
 
   function cleanup() {
     if (timer) clock.clearTimeout(timer);
-    attempt.signal.removeEventListener('abort', onAttemptAbort);
-    reporter.close();
+    detach();
   }
 }
 
-function noProviders(): never {
-  throw holdfastError(
-    'NOT_FOUND',
-    { kind: 'provider', id: '(any)', known: [] },
-    { message: 'No providers are configured: pass `providers` to createHoldfast' },
-  );
-}
+/**
+ * The context a step's function receives. Its signal, its progress reporter and its provider
+ * calls cost nothing until the step uses them.
+ */
+class StepRun implements StepContext {
+  readonly job: StepContext['job'];
+  readonly step: StepContext['step'];
+  readonly sql: Sql;
+  /** Staged writes; once the step is over, late writes and progress are ignored. */
+  readonly writes: StagedWrite[] = [];
+  lastProgress: ProgressPayload | undefined;
+  #open = true;
+  #reporter: ProgressReporter | undefined;
 
-/** A fenced operation means another attempt owns the job now: stop this one. */
-function abortOnFence(attempt: Attempt, error: unknown): void {
-  const reason =
-    (error as { code?: unknown }).code === 'LEASE_LOST' ? (error as HoldfastError) : toHoldfastError(error);
-  attempt.abort(reason);
-}
+  constructor(
+    private readonly attempt: Attempt,
+    private readonly services: RuntimeServices,
+    private readonly providers: ReadonlyMap<string, ProviderClient>,
+    private readonly name: string,
+    private readonly scope: AbortScope,
+    private readonly startedAt: number,
+    private readonly timeoutMs: number | undefined,
+  ) {
+    this.job = attempt.info;
+    this.step = { name, attempt: attempt.info.attempt };
+    this.sql = services.store;
+  }
 
-function stagedWritesFailed(error: HoldfastError, step: string, jobId: string): HoldfastError {
-  return holdfastError(
-    'STEP_FAILED',
-    { step, jobId, name: 'StagedWriteError' },
-    {
-      message: `Staged writes of step '${step}' failed and were rolled back: ${error.message}`,
-      cause: error,
-    },
-  );
+  get signal(): AbortSignal {
+    return this.scope.signal;
+  }
+
+  progress(doneOrUpdate: number | ProgressUpdate, total?: number, unit?: string): void {
+    if (!this.#open) return;
+    const update: ProgressUpdate =
+      typeof doneOrUpdate === 'number' ? { done: doneOrUpdate, total, unit } : doneOrUpdate;
+    const payload = progressPayload(this.name, update);
+    this.lastProgress = payload;
+    this.#reporter ??= new ProgressReporter(this.services, this.attempt);
+    this.#reporter.report(payload);
+  }
+
+  write(write: StagedWrite): void {
+    if (typeof write !== 'function')
+      throw new TypeError(`step '${this.name}': ctx.write takes a function (sql) => …`);
+    if (this.#open) this.writes.push(write);
+  }
+
+  call<B = unknown>(provider: string, request: ProviderRequest) {
+    return providerCall(this.#callContext(), provider, (client, options) =>
+      client.request<B>(request, options),
+    );
+  }
+
+  stream(provider: string, request: ProviderRequest) {
+    return providerCall(this.#callContext(), provider, (client, options) => client.stream(request, options));
+  }
+
+  close(): void {
+    this.#open = false;
+    this.#reporter?.close();
+  }
+
+  #callContext() {
+    return {
+      attempt: this.attempt,
+      providers: this.providers,
+      step: this.name,
+      signal: this.scope.signal,
+      stepDeadline: this.timeoutMs === undefined ? undefined : this.startedAt + this.timeoutMs,
+    };
+  }
 }
 
 /** Puts the step's last progress into a failure's details, if it has none. */
@@ -274,13 +272,6 @@ function progressPayload(step: string, update: ProgressUpdate): ProgressPayload 
   };
 }
 
-function planPosition(attempt: Attempt, name: string): { index?: number; total?: number } {
-  const plan = attempt.pipeline.steps;
-  if (!plan) return {};
-  const index = plan.indexOf(name);
-  return index < 0 ? {} : { index: index + 1, total: plan.length };
-}
-
 /** The stored form of a step's result: JSON, and the value returned is that JSON parsed back. */
 function toStoredJson(value: unknown, step: string): unknown {
   let text: string | undefined;
@@ -289,12 +280,12 @@ function toStoredJson(value: unknown, step: string): unknown {
   } catch (error) {
     throw new NonRetriableError(
       `Step '${step}' returned a value that cannot be stored as JSON: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
-  return text === undefined ? null : JSON.parse(text);
+  if (text === undefined) return null;
+  // Primitives come back as they are; only objects need a copy through JSON.
+  return typeof value === 'object' && value !== null ? JSON.parse(text) : value;
 }
 
 /**
@@ -310,7 +301,6 @@ class ProgressReporter {
   constructor(
     private readonly services: RuntimeServices,
     private readonly attempt: Attempt,
-    private readonly step: string,
   ) {}
 
   report(progress: ProgressPayload): void {
@@ -338,13 +328,9 @@ class ProgressReporter {
 
   #send(progress: ProgressPayload): void {
     this.#last = this.services.clock.now();
-    this.services.batcher
-      .submit({
-        job: this.attempt.ref,
-        stepProgress: { name: this.step, progress },
-        jobUpdate: { progress },
-        events: [{ type: 'step:progress', payload: progress }],
-      })
-      .catch((error: unknown) => abortOnFence(this.attempt, error));
+    this.attempt.view.progress = progress;
+    this.attempt
+      .commit({ kind: 'progress', progress })
+      .catch((error: unknown) => this.attempt.abortOnCommitFailure(error));
   }
 }

@@ -1,7 +1,17 @@
 import { holdfastError } from '../errors/holdfast-error.js';
-import { appendEvents } from '../events/event-log.js';
-import type { AnyNewEvent } from '../events/event-map.js';
-import type { TxSql } from '../store/store.js';
+import {
+  appendEvents,
+  eventRows,
+  eventsChannel,
+  maxRowsPerStatement,
+  nextSeqs,
+  notifiedColumn,
+  notifySql,
+  rowsInsertSql,
+} from '../events/event-log.js';
+import type { AnyHoldfastEvent, AnyNewEvent, HoldfastEventMap } from '../events/event-map.js';
+import type { Sql, TxSql } from '../store/store.js';
+import type { BudgetHooks } from './budget-hooks.js';
 import { jobsChannel } from './channels.js';
 import { checkIdempotencyKey, idempotencyScope, inputHash } from './idempotency.js';
 import type { JobState } from './job.js';
@@ -38,18 +48,21 @@ export interface JobCandidate {
   waitReason: string | null;
   estimate: Record<string, number> | null;
   /** Extra events to append after job:queued (e.g. job:waiting for a budget). */
-  readonly extraEvents: AnyNewEvent[];
+  readonly extraEvents: Array<{
+    readonly type: 'job:waiting';
+    readonly payload: HoldfastEventMap['job:waiting'];
+  }>;
 }
-
-/** Runs inside the submit transaction before the jobs are inserted; throws to refuse them all. */
-export type Admission = (tx: TxSql, candidates: JobCandidate[], now: number) => Promise<void>;
 
 export interface SubmitContext {
   readonly services: RuntimeServices;
   readonly idempotencyTtlMs: number;
-  readonly admission?: Admission | undefined;
+  /** Reserves the jobs' estimates in the submit transaction (refusing or parking them). */
+  readonly budget: Pick<BudgetHooks, 'admit'>;
   /** Called after commit so a worker in this process picks the jobs up at once. */
   readonly onSubmitted?: () => void;
+  /** Aborts the submission before it writes; once the write began, its result stands. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -63,6 +76,7 @@ export async function submitJobs(
   items: ReadonlyArray<{ readonly input: unknown; readonly options?: SubmitOptions | undefined }>,
 ): Promise<SubmitResult[]> {
   const { services } = context;
+  context.signal?.throwIfAborted();
   const now = services.clock.now();
   const candidates: JobCandidate[] = [];
   for (const [index, item] of items.entries()) {
@@ -84,77 +98,114 @@ export async function submitJobs(
     });
   }
 
-  const results = await services.store.transaction(async (tx) => {
-    const out: SubmitResult[] = [];
-    const fresh: JobCandidate[] = [];
-    for (const candidate of candidates) {
-      const existing = await claimIdempotencyKey(tx, candidate, now, context.idempotencyTtlMs);
-      if (existing) out.push(existing);
-      else {
-        fresh.push(candidate);
-        out.push({ id: candidate.id, state: candidate.state, deduplicated: false });
+  context.signal?.throwIfAborted();
+  // Without idempotency keys or budgets to check, the jobs and their events are one statement.
+  const simple = candidates.every(
+    (c) =>
+      c.idempotencyKey === undefined && c.pipeline.estimate === undefined && c.pipeline.budget === undefined,
+  );
+  const results = simple
+    ? {
+        out: candidates.map((c) => ({ id: c.id, state: c.state, deduplicated: false })),
+        events: await insertJobs(services, services.store, candidates, now),
       }
-    }
-    if (fresh.length === 0) return { out, events: [] };
-    await context.admission?.(tx, fresh, now);
-    await tx.query(
-      `insert into holdfast.jobs (id, pipeline, tenant, state, input, attempt, max_attempts, run_at, wait_reason,
-                                  timeout_ms, idempotency_key, estimate, event_seq, created_at, updated_at)
-       select x.id, x.pipeline, x.tenant, x.state, x.input, 1, x.max_attempts, x.run_at, x.wait_reason,
-              x.timeout_ms, x.key, x.estimate, x.events, $2, $2
-         from jsonb_to_recordset($1::jsonb) as x(id uuid, pipeline text, tenant text, state text, input jsonb,
-              max_attempts int, run_at timestamptz, wait_reason text, timeout_ms bigint, key text, estimate jsonb, events int)`,
-      [
-        JSON.stringify(
-          fresh.map((c) => ({
-            id: c.id,
-            pipeline: c.pipeline.name,
-            tenant: c.tenant,
-            state: c.state,
-            input: c.input,
-            max_attempts: c.pipeline.retry.attempts,
-            run_at: new Date(c.runAt).toISOString(),
-            wait_reason: c.waitReason,
-            timeout_ms: c.pipeline.timeoutMs ?? null,
-            key: c.idempotencyKey ?? null,
-            estimate: c.estimate,
-            events: 1 + c.extraEvents.length,
-          })),
-        ),
-        new Date(now).toISOString(),
-      ],
-    );
-    const events: AnyNewEvent[] = [];
-    for (const c of fresh) {
-      events.push({
-        type: 'job:queued',
-        jobId: c.id,
-        seq: 1,
-        tenant: c.tenant,
-        at: now,
-        payload: { pipeline: c.pipeline.name, runAt: new Date(c.runAt).toISOString() },
+    : await services.store.transaction(async (tx) => {
+        const out: SubmitResult[] = [];
+        const fresh: JobCandidate[] = [];
+        for (const candidate of candidates) {
+          const existing = await claimIdempotencyKey(tx, candidate, now, context.idempotencyTtlMs);
+          if (existing) out.push(existing);
+          else {
+            fresh.push(candidate);
+            out.push({ id: candidate.id, state: candidate.state, deduplicated: false });
+          }
+        }
+        if (fresh.length === 0) return { out, events: [] };
+        await context.budget.admit(tx, fresh, now);
+        const events = await insertJobs(services, tx, fresh, now);
+        // Admission may have parked some jobs: report the state they were inserted with.
+        const states = new Map(fresh.map((c) => [c.id, c.state]));
+        return { out: out.map((r) => (states.has(r.id) ? { ...r, state: states.get(r.id)! } : r)), events };
       });
-      for (const [i, e] of c.extraEvents.entries()) {
-        events.push({ ...e, jobId: c.id, seq: 2 + i, tenant: c.tenant } as AnyNewEvent);
-      }
-    }
-    const stored = await appendEvents(
-      tx,
-      events,
-      services.store.shared ? { origin: services.bus.origin } : undefined,
-    );
-    if (services.store.shared) await tx.query('select pg_notify($1, $2)', [jobsChannel, '']);
-    // Admission may have parked some jobs: report the state they were inserted with.
-    const states = new Map(fresh.map((c) => [c.id, c.state]));
-    return {
-      out: out.map((r) => (states.has(r.id) ? { ...r, state: states.get(r.id)! } : r)),
-      events: stored,
-    };
-  });
   services.bus.publish(results.events);
   context.onSubmitted?.();
   return results.out;
 }
+
+/**
+ * The jobs' rows, their `job:queued` (and admission's) events and, on PostgreSQL, the NOTIFYs that
+ * wake workers and tell other processes of the events — in one statement when the events fit one
+ * NOTIFY. Returns the stored events.
+ */
+async function insertJobs(
+  services: RuntimeServices,
+  sql: Sql,
+  fresh: readonly JobCandidate[],
+  now: number,
+): Promise<AnyHoldfastEvent[]> {
+  const nowIso = new Date(now).toISOString();
+  const jobs = JSON.stringify(
+    fresh.map((c) => ({
+      id: c.id,
+      pipeline: c.pipeline.name,
+      tenant: c.tenant,
+      state: c.state,
+      input: c.input,
+      max_attempts: c.pipeline.retry.attempts,
+      run_at: new Date(c.runAt).toISOString(),
+      wait_reason: c.waitReason,
+      timeout_ms: c.pipeline.timeoutMs ?? null,
+      key: c.idempotencyKey ?? null,
+      estimate: c.estimate,
+      events: 1 + c.extraEvents.length,
+    })),
+  );
+  const events: AnyNewEvent[] = [];
+  for (const c of fresh) {
+    const [first, ...rest] = nextSeqs(0, 1 + c.extraEvents.length);
+    events.push({
+      type: 'job:queued',
+      jobId: c.id,
+      seq: first!,
+      tenant: c.tenant,
+      at: now,
+      payload: { pipeline: c.pipeline.name, runAt: new Date(c.runAt).toISOString() },
+    });
+    c.extraEvents.forEach((e, i) => {
+      events.push({ ...e, jobId: c.id, seq: rest[i]!, tenant: c.tenant, at: now });
+    });
+  }
+  const { shared } = services.store;
+  const origin = services.bus.origin;
+  const rows = eventRows(events);
+  if (rows.count <= maxRowsPerStatement) {
+    const { rows: ids } = await sql.query<{ id: number }>(
+      `with j as (${insertJobsSql}),
+            ev as (${rowsInsertSql('$3')})${
+              shared
+                ? `,
+            n as (${notifySql(eventsChannel, '$4', 'ev')}),
+            w as (select pg_notify('${jobsChannel}', $4::text))`
+                : ''
+            }
+       select ev.id${shared ? `, ${notifiedColumn('n')}, (select count(*) from w) as woken` : ''} from ev`,
+      shared ? [jobs, nowIso, rows.json, origin] : [jobs, nowIso, rows.json],
+      { prepare: shared ? 'holdfast_submit_n' : 'holdfast_submit' },
+    );
+    return rows.stored(ids.map((r) => r.id));
+  }
+  await sql.query(insertJobsSql, [jobs, nowIso]);
+  const stored = await appendEvents(sql, events, shared ? { origin } : undefined);
+  if (shared) await sql.query('select pg_notify($1, $2)', [jobsChannel, origin]);
+  return stored;
+}
+
+const insertJobsSql = `insert into holdfast.jobs (id, pipeline, tenant, state, input, attempt, max_attempts, run_at,
+                             wait_reason, timeout_ms, idempotency_key, estimate, event_seq, created_at, updated_at)
+  select x.id, x.pipeline, x.tenant, x.state, x.input, 1, x.max_attempts, x.run_at, x.wait_reason,
+         x.timeout_ms, x.key, x.estimate, x.events, $2::timestamptz, $2::timestamptz
+    from json_to_recordset($1::json) as x(id uuid, pipeline text, tenant text, state text, input jsonb,
+         max_attempts int, run_at timestamptz, wait_reason text, timeout_ms bigint, key text, estimate jsonb, events int)`;
 
 /**
  * Registers the candidate's idempotency key, or finds the job that owns it. An expired key is

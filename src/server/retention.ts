@@ -76,7 +76,8 @@ export async function applyRetention(store: Store, options: RetentionOptions): P
     );
     report.events =
       (await count(
-        `select count(*)::int as n from holdfast.events e join holdfast.jobs j on j.id = e.job_id
+        // A row holds the events of one job committed together: count the events, not the rows.
+        `select coalesce(sum(cardinality(e.types)), 0)::int as n from holdfast.events e join holdfast.jobs j on j.id = e.job_id
           where j.finished_at < $1 and j.state in ('succeeded', 'failed', 'cancelled')`,
         [cutoff],
       )) +
@@ -117,7 +118,13 @@ export async function applyRetention(store: Store, options: RetentionOptions): P
     const all = rows.map((r) => r.id);
     const succeeded = rows.filter((r) => r.state === 'succeeded').map((r) => r.id);
     const [events, steps] = await store.transaction(async (tx) => [
-      (await tx.query('delete from holdfast.events where job_id = any($1::uuid[])', [all])).rowCount,
+      (
+        await tx.query<{ n: number }>(
+          `with gone as (delete from holdfast.events where job_id = any($1::uuid[]) returning cardinality(types) as n)
+           select coalesce(sum(n), 0)::int as n from gone`,
+          [all],
+        )
+      ).rows[0]?.n ?? 0,
       (await tx.query('delete from holdfast.steps where job_id = any($1::uuid[])', [succeeded])).rowCount,
     ]);
     report.jobs += rows.length;

@@ -6,9 +6,20 @@ export class DatabaseError extends Error {
   readonly code: string | undefined;
   readonly detail: string | undefined;
   readonly constraint: string | undefined;
+  readonly table: string | undefined;
+  readonly column: string | undefined;
+  readonly hint: string | undefined;
 
   constructor(
-    fields: { message: string; code?: unknown; detail?: unknown; constraint?: unknown },
+    fields: {
+      message: string;
+      code?: unknown;
+      detail?: unknown;
+      constraint?: unknown;
+      table?: unknown;
+      column?: unknown;
+      hint?: unknown;
+    },
     query?: string,
   ) {
     super(
@@ -18,6 +29,9 @@ export class DatabaseError extends Error {
     this.code = typeof fields.code === 'string' ? fields.code : undefined;
     this.detail = typeof fields.detail === 'string' ? fields.detail : undefined;
     this.constraint = typeof fields.constraint === 'string' ? fields.constraint : undefined;
+    this.table = typeof fields.table === 'string' ? fields.table : undefined;
+    this.column = typeof fields.column === 'string' ? fields.column : undefined;
+    this.hint = typeof fields.hint === 'string' ? fields.hint : undefined;
   }
 }
 

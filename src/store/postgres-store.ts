@@ -289,10 +289,11 @@ function statement(
 
 function wrap(error: unknown, query: string): Error {
   if (error instanceof DatabaseError || isHoldfastError(error)) return error;
-  const e = error as { message?: string; code?: unknown; detail?: unknown; constraint?: unknown };
+  const e = error as { message?: string; code?: unknown } & Record<string, unknown>;
   if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) {
+    const { detail, constraint, table, column, hint } = e;
     return new DatabaseError(
-      { message: e.message ?? String(error), code: e.code, detail: e.detail, constraint: e.constraint },
+      { message: e.message ?? String(error), code: e.code, detail, constraint, table, column, hint },
       query,
     );
   }

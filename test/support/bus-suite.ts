@@ -5,7 +5,7 @@ import type { Holdfast } from '../../src/runtime/holdfast.js';
 import { analyse, meter, priced, pricedWait } from '../fixtures/bus-pipelines.js';
 import { backends } from './backends.js';
 import type { BrokerKit } from './bus-brokers.js';
-import { testHoldfast } from './holdfast.js';
+import { storeOf, testHoldfast } from './holdfast.js';
 import { waitFor } from './wait.js';
 
 /** The bus's acceptance tests against one real broker, on each storage backend. */
@@ -54,7 +54,7 @@ export function busSuite(makeKit: () => Promise<BrokerKit>): void {
         expect(stored.filter(Boolean)).toHaveLength(500);
 
         await waitFor(() => ingress.status().routes[0]!.acknowledged >= 500, 60_000, '500 acknowledgements');
-        const { rows } = await hf.store.query<{ jobs: number; keys: number }>(
+        const { rows } = await (await storeOf(hf)).query<{ jobs: number; keys: number }>(
           'select count(*)::int as jobs, count(distinct idempotency_key)::int as keys from holdfast.jobs',
         );
         expect(rows[0]).toEqual({ jobs: 450, keys: 450 });

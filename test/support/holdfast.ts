@@ -1,11 +1,8 @@
 import { afterEach } from 'vitest';
-import {
-  createHoldfast,
-  type Holdfast,
-  type HoldfastExtensions,
-  type HoldfastOptions,
-} from '../../src/runtime/holdfast.js';
+import { createHoldfast, type Holdfast, type HoldfastOptions } from '../../src/runtime/holdfast.js';
+import { internalsOf } from '../../src/runtime/internals.js';
 import type { Job, JobState } from '../../src/runtime/job.js';
+import type { Store } from '../../src/store/store.js';
 import type { Backend } from './backends.js';
 import { waitFor } from './wait.js';
 
@@ -19,16 +16,17 @@ afterEach(async () => {
 export async function testHoldfast(
   backend: Backend,
   options: Omit<HoldfastOptions, 'database'> & { database?: string },
-  extensions?: HoldfastExtensions,
 ): Promise<Holdfast> {
   const database = options.database ?? (await backend.database());
-  const hf = createHoldfast(
-    { worker: { poll: '50ms', ...options.worker }, ...options, database },
-    extensions,
-  );
+  const hf = createHoldfast({ worker: { poll: '50ms', ...options.worker }, ...options, database });
   open.push(hf);
   await hf.ready();
   return hf;
+}
+
+/** The database an instance works on (internal: the public API does not expose it). */
+export async function storeOf(hf: Holdfast): Promise<Store> {
+  return (await internalsOf(hf).open()).store;
 }
 
 export async function waitForState(

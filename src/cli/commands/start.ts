@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { type Demo, startDemo } from '../../demo/run-demo.js';
 import { configError } from '../../errors/config-error.js';
 import { createHoldfast, type Holdfast } from '../../runtime/holdfast.js';
+import { internalsOf } from '../../runtime/internals.js';
 import { createServer, type HoldfastServer } from '../../server/create-server.js';
 import { defaultBundleDir } from '../../server/dashboard/dashboard-bundle.js';
 import { dashboardExtension } from '../../server/dashboard/dashboard-extension.js';
@@ -154,7 +155,21 @@ async function serve(options: ServeOptions, mode: Mode): Promise<void> {
         removeLink = writeServerLink(embeddedPath(database), { url, token: localToken });
       if (demo) await demo.begin();
       else if (mode.workers) await hf.start();
-      say(banner({ url, hf, database, admin, signIn, demo, options, mode, graceMs }));
+      const where = (await internalsOf(hf).open()).store.description;
+      say(
+        banner({
+          url,
+          where,
+          concurrency: internalsOf(hf).workerStatus().concurrency,
+          database,
+          admin,
+          signIn,
+          demo,
+          options,
+          mode,
+          graceMs,
+        }),
+      );
     } else {
       let metrics = '';
       if (options.metricsPort !== undefined) {
@@ -169,7 +184,7 @@ async function serve(options: ServeOptions, mode: Mode): Promise<void> {
       }
       await hf.start();
       say(
-        `Holdfast worker running on ${hf.store.description} for ${config!.pipelines.map((p) => p.name).join(', ')}.${metrics} Ctrl+C or SIGTERM stops it (running jobs get ${graceMs / 1000} s).`,
+        `Holdfast worker running on ${(await internalsOf(hf).open()).store.description} for ${config!.pipelines.map((p) => p.name).join(', ')}.${metrics} Ctrl+C or SIGTERM stops it (running jobs get ${graceMs / 1000} s).`,
       );
     }
   } catch (error) {
@@ -202,7 +217,10 @@ async function serve(options: ServeOptions, mode: Mode): Promise<void> {
 
 function banner(b: {
   url: string;
-  hf: Holdfast;
+  /** Where the data lives (the store's description). */
+  where: string;
+  /** Jobs this process's workers run at once. */
+  concurrency: number;
   database: string;
   admin: { source: 'environment' | 'generated' | 'existing'; key?: string } | undefined;
   signIn: { token: string; expiresAt: number } | undefined;
@@ -222,7 +240,7 @@ function banner(b: {
           : 'made at the first start and shown then (lost? `holdfast keys rotate-admin`)';
   const lines = [
     '',
-    `Holdfast ${b.demo ? 'demo ' : ''}running on ${b.hf.store.description}`,
+    `Holdfast ${b.demo ? 'demo ' : ''}running on ${b.where}`,
     `  API         ${b.url}/v1`,
     `  Docs        ${b.url}/docs   (OpenAPI: ${b.url}/openapi.json)`,
     `  Admin key   ${adminLine}`,
@@ -243,7 +261,7 @@ function banner(b: {
       lines.push(`  Try         curl -H "Authorization: Bearer ${b.admin.key}" ${b.url}/v1/jobs`);
   }
   lines.push(
-    `  Workers     ${b.mode.workers ? `${b.hf.services.options.concurrency} jobs at once` : 'none in this process (holdfast api)'}`,
+    `  Workers     ${b.mode.workers ? `${b.concurrency} jobs at once` : 'none in this process (holdfast api)'}`,
     `  Stop        Ctrl+C or SIGTERM${b.mode.workers ? ` (running jobs get ${b.graceMs / 1000} s, then go back to the queue)` : ''}`,
     '',
   );

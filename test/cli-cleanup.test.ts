@@ -68,8 +68,8 @@ for (const backend of backends) {
           `update holdfast.idempotency_keys set expires_at = now() - interval '1 day' where key = 'old-1'`,
         );
         await sql.query(
-          `insert into holdfast.events (job_id, seq, type, tenant, payload, at)
-           values (null, null, 'provider:circuit-closed', null, '{"provider":"openai"}', now() - interval '40 days')`,
+          `insert into holdfast.events (job_id, seq, types, tenant, payloads, at)
+           values (null, null, array['provider:circuit-closed'], null, '[{"provider":"openai"}]', now() - interval '40 days')`,
         );
       } finally {
         await hf.close();

@@ -19,7 +19,7 @@ import amqp from 'amqplib';
 import pg from 'pg';
 import { z } from 'zod';
 import { startBusIngress } from '../src/bus/index.js';
-import { createHoldfast } from '../src/runtime/holdfast.js';
+import { createHoldfast } from '../src/holdfast/create-holdfast.js';
 import { internalsOf } from '../src/runtime/internals.js';
 import { definePipeline } from '../src/runtime/pipeline.js';
 import { percentile, type Row, report } from './report.js';

@@ -14,7 +14,7 @@ import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { Logger, makeWorkerUtils, run, type WorkerEvents } from 'graphile-worker';
 import pg from 'pg';
-import { createHoldfast } from '../src/runtime/holdfast.js';
+import { createHoldfast } from '../src/holdfast/create-holdfast.js';
 import { definePipeline } from '../src/runtime/pipeline.js';
 import { percentile } from './report.js';
 

@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { createHoldfast } from '../src/runtime/holdfast.js';
+import { createHoldfast } from '../src/holdfast/create-holdfast.js';
 import { definePipeline } from '../src/runtime/pipeline.js';
 import { createServer } from '../src/server/create-server.js';
 import { dashboardExtension } from '../src/server/dashboard/dashboard-extension.js';

@@ -1,5 +1,5 @@
 /** A worker process for the multi-process runs of bench/runtime.ts: waits for "go" on stdin. */
-import { createHoldfast } from '../src/runtime/holdfast.js';
+import { createHoldfast } from '../src/holdfast/create-holdfast.js';
 import { benchPipelines } from './runtime-pipelines.js';
 
 const [database, concurrency] = process.argv.slice(2) as [string, string];

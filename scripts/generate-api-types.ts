@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
-import { createHoldfast } from '../src/runtime/holdfast.js';
+import { createHoldfast } from '../src/holdfast/create-holdfast.js';
 import { createServer } from '../src/server/create-server.js';
 
 export const apiTypesFile = fileURLToPath(new URL('../web/src/api/schema.d.ts', import.meta.url));

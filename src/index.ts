@@ -3,6 +3,16 @@
  * and `holdfast/simulator`); anything not exported is internal and may change.
  */
 
+export type {
+  BusMessage,
+  BusOptions,
+  BusRouteOptions,
+  BusStatus,
+  BusSubmission,
+  DeadLetterBody,
+  JobOutcome,
+  PublishOutcome,
+} from './bus/index.js';
 export type { WorkerOptions } from './config/worker-options.js';
 export type { ErrorCode, ErrorDetailsMap, HoldfastErrorJSON, Locale } from './errors/index.js';
 export {
@@ -24,6 +34,10 @@ export type {
   ReplayOptions,
 } from './events/index.js';
 export { eventTypes } from './events/index.js';
+export type { HoldfastOptions } from './holdfast/create-holdfast.js';
+export { createHoldfast } from './holdfast/create-holdfast.js';
+export type { HoldfastConfig } from './holdfast/define-config.js';
+export { defineConfig } from './holdfast/define-config.js';
 export type { AccountOptions, BudgetOptions, PeriodOption } from './ledger/budget-config.js';
 export type { ResetPlan } from './ledger/ledger-admin.js';
 export type { AccountStatus, EstimateReport, MeterEstimate, UsageReport } from './ledger/ledger-reports.js';
@@ -41,10 +55,7 @@ export type {
   ProviderStream,
   Usage,
 } from './providers/provider-types.js';
-export type { HoldfastConfig } from './runtime/define-config.js';
-export { defineConfig } from './runtime/define-config.js';
-export type { Abortable, Holdfast, HoldfastOptions } from './runtime/holdfast.js';
-export { createHoldfast } from './runtime/holdfast.js';
+export type { Abortable, Holdfast, RuntimeOptions } from './runtime/holdfast.js';
 export type { Job, JobState, StepState, StepView } from './runtime/job.js';
 export { jobStates, terminalStates } from './runtime/job.js';
 export type { JobListFilter, JobPage } from './runtime/jobs-api.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NonRetriableError } from '../src/errors/holdfast-error.js';
-import { createHoldfast } from '../src/runtime/holdfast.js';
+import { createHoldfast } from '../src/holdfast/create-holdfast.js';
 import { definePipeline } from '../src/runtime/pipeline.js';
 import { type Simulator, startSimulator } from '../src/simulator/index.js';
 import { bundledMigrations } from '../src/store/migrate.js';

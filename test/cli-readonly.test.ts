@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createHoldfast } from '../src/runtime/holdfast.js';
+import { createHoldfast } from '../src/holdfast/create-holdfast.js';
 import { bundledMigrations, migrate } from '../src/store/migrate.js';
 import { openStore } from '../src/store/open-store.js';
 import { serverPipelines } from './fixtures/server-pipelines.js';

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { resolveWorkerOptions } from '../src/config/worker-options.js';
 import { isHoldfastError } from '../src/errors/holdfast-error.js';
+import { createHoldfast } from '../src/holdfast/create-holdfast.js';
 import { resolveBudgets } from '../src/ledger/budget-config.js';
 import { createProviders } from '../src/providers/provider-registry.js';
 import { backoffPolicy } from '../src/resilience/backoff.js';
 import { Bulkhead } from '../src/resilience/bulkhead.js';
 import { CircuitBreaker } from '../src/resilience/circuit-breaker.js';
-import { createHoldfast } from '../src/runtime/holdfast.js';
 import { definePipeline } from '../src/runtime/pipeline.js';
 import { startSimulator } from '../src/simulator/index.js';
 import { systemClock } from '../src/time/clock.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createHoldfast } from '../src/runtime/holdfast.js';
+import { createHoldfast } from '../src/holdfast/create-holdfast.js';
 import { internalsOf } from '../src/runtime/internals.js';
 import { openStore } from '../src/store/open-store.js';
 import type { Store } from '../src/store/store.js';

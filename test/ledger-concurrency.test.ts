@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBus } from '../src/events/event-bus.js';
+import { createHoldfast } from '../src/holdfast/create-holdfast.js';
 import { resolveBudgets } from '../src/ledger/budget-config.js';
 import { Ledger } from '../src/ledger/ledger.js';
-import { createHoldfast } from '../src/runtime/holdfast.js';
 import { type Simulator, startSimulator } from '../src/simulator/index.js';
 import { openStore } from '../src/store/open-store.js';
 import { systemClock } from '../src/time/clock.js';

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type HoldfastError, hasCode } from '../src/errors/holdfast-error.js';
+import { createHoldfast } from '../src/holdfast/create-holdfast.js';
 import type { ProviderClient } from '../src/providers/provider-client.js';
 import { createProviders } from '../src/providers/provider-registry.js';
-import { createHoldfast } from '../src/runtime/holdfast.js';
 import { type Simulator, startSimulator } from '../src/simulator/index.js';
 import { fast, requests } from './support/providers.js';
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { createHoldfast } from '../src/runtime/holdfast.js';
+import { createHoldfast } from '../src/holdfast/create-holdfast.js';
 import type { Logger } from '../src/runtime/logger.js';
 import { definePipeline } from '../src/runtime/pipeline.js';
 import { openStore } from '../src/store/open-store.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NonRetriableError } from '../src/errors/holdfast-error.js';
-import { createHoldfast } from '../src/runtime/holdfast.js';
+import { createHoldfast } from '../src/holdfast/create-holdfast.js';
 import { definePipeline } from '../src/runtime/pipeline.js';
 import { backends } from './support/backends.js';
 import { storeOf, testHoldfast, waitForState } from './support/holdfast.js';

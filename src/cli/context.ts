@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import type { HoldfastConfig } from '../runtime/define-config.js';
+import type { HoldfastConfig } from '../holdfast/define-config.js';
 
 export interface GlobalOptions {
   readonly database?: string;

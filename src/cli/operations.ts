@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { holdfastError } from '../errors/holdfast-error.js';
+import { createHoldfast } from '../holdfast/create-holdfast.js';
 import type { ResetPlan } from '../ledger/ledger-admin.js';
 import type { AccountStatus, UsageReport } from '../ledger/ledger-reports.js';
-import { createHoldfast, type Holdfast } from '../runtime/holdfast.js';
+import type { Holdfast } from '../runtime/holdfast.js';
 import { internalsOf } from '../runtime/internals.js';
 import type { Job, JobState } from '../runtime/job.js';
 import type { JobPage } from '../runtime/jobs-api.js';

@@ -1,5 +1,6 @@
 import type { AnyHoldfastEvent } from '../events/event-map.js';
-import { createHoldfast, type Holdfast } from '../runtime/holdfast.js';
+import { createHoldfast } from '../holdfast/create-holdfast.js';
+import type { Holdfast } from '../runtime/holdfast.js';
 import { internalsOf } from '../runtime/internals.js';
 import { type Simulator, startSimulator } from '../simulator/simulator.js';
 import { analyzeDocument } from './analyze-document.js';

@@ -42,7 +42,8 @@ import { type SubmitOptions, type SubmitResult, submitJobs } from './submit.js';
 import { validateInput } from './validate-input.js';
 import { Worker } from './worker.js';
 
-export interface HoldfastOptions {
+/** The runtime's options; `createHoldfast` (src/holdfast) adds the bus and notifications. */
+export interface RuntimeOptions {
   /** A PostgreSQL URL, a directory for the embedded database (e.g. '.holdfast'), or 'memory://'. */
   readonly database: string | Store;
   readonly pipelines: readonly AnyPipeline[];
@@ -140,9 +141,11 @@ export interface Holdfast {
 }
 
 /**
- * The library's front door. Returns at once; the database is opened on first use (or `ready()`).
+ * The runtime: pipelines, jobs, workers, budgets and providers on one database. Returns at once;
+ * the database is opened on first use (or `ready()`). The library's front door, createHoldfast,
+ * composes it with the layers above it.
  */
-export function createHoldfast(options: HoldfastOptions): Holdfast {
+export function createRuntime(options: RuntimeOptions): Holdfast {
   const workerOptions = resolveWorkerOptions(options.worker);
   const ttlMs =
     options.idempotencyTtl === undefined

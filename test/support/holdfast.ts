@@ -1,5 +1,6 @@
 import { afterEach } from 'vitest';
-import { createHoldfast, type Holdfast, type HoldfastOptions } from '../../src/runtime/holdfast.js';
+import { createHoldfast, type HoldfastOptions } from '../../src/holdfast/create-holdfast.js';
+import type { Holdfast } from '../../src/runtime/holdfast.js';
 import { internalsOf } from '../../src/runtime/internals.js';
 import type { Job, JobState } from '../../src/runtime/job.js';
 import type { Store } from '../../src/store/store.js';

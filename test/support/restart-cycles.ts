@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { createHoldfast } from '../../src/runtime/holdfast.js';
+import { createHoldfast } from '../../src/holdfast/create-holdfast.js';
 import { internalsOf } from '../../src/runtime/internals.js';
 import { crashPipeline } from '../fixtures/crash-pipeline.js';
 import { type OutageWorker, startOutageWorker } from './outage-worker.js';

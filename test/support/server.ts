@@ -1,5 +1,6 @@
 import { afterAll } from 'vitest';
-import { createHoldfast, type Holdfast, type HoldfastOptions } from '../../src/runtime/holdfast.js';
+import { createHoldfast, type HoldfastOptions } from '../../src/holdfast/create-holdfast.js';
+import type { Holdfast } from '../../src/runtime/holdfast.js';
 import { createServer, type HoldfastServer } from '../../src/server/create-server.js';
 import type { ServerOptions } from '../../src/server/server-options.js';
 import { serverBudgets, serverPipelines } from '../fixtures/server-pipelines.js';

@@ -67,7 +67,7 @@ export interface HoldfastEventMap {
     readonly error: HoldfastErrorJSON;
   };
   'job:waiting': {
-    readonly reason: 'budget' | 'worker-stopped' | 'circuit-open' | 'scheduled';
+    readonly reason: 'budget' | 'worker-stopped' | 'circuit-open' | 'scheduled' | 'database-outage';
     readonly runAt: string;
     readonly detail?: string | undefined;
   };

@@ -35,6 +35,13 @@ export class Attempt {
   };
   /** The step running now, until it has recorded how it ended. */
   running: Promise<unknown> | undefined;
+  /**
+   * Until when this worker's lease is known to hold, on the runtime's clock: the claim's lease,
+   * then each renewal's. Past it, another worker may own the job (see Worker's lease watchdog).
+   */
+  leaseUntil: number;
+  /** A lease renewal is in flight (one at a time: a stuck one is not joined by more). */
+  renewing = false;
   /** The last checkpoint, committing while the pipeline goes on (see `step-runner.ts`). */
   #pending: Promise<unknown> | undefined;
   readonly #services: RuntimeServices;
@@ -47,6 +54,7 @@ export class Attempt {
     this.pipeline = pipeline;
     this.ref = { id: row.id, epoch: row.lease_epoch, tenant: row.tenant, timeline: { seq: row.event_seq } };
     this.startedAt = services.clock.now();
+    this.leaseUntil = this.startedAt + services.options.leaseMs;
     this.done = new Map(claimed.steps.map((s) => [s.name, s]));
     this.info = {
       id: row.id,

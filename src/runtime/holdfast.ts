@@ -35,7 +35,7 @@ import type { Job } from './job.js';
 import { JobCommitter } from './job-committer.js';
 import { createJobsApi, type JobListFilter, type JobPage, type RetryOptions } from './jobs-api.js';
 import { defaultLogger, type Logger } from './logger.js';
-import { logOutages } from './outage-log.js';
+import { logOutages, quietDuringOutages } from './outage-log.js';
 import type { AnyPipeline, Pipeline, PipelineInput } from './pipeline.js';
 import type { RuntimeServices } from './runtime-services.js';
 import { type SubmitOptions, type SubmitResult, submitJobs } from './submit.js';
@@ -163,7 +163,8 @@ export function createRuntime(options: RuntimeOptions): Holdfast {
     pipelines.set(pipeline.name, pipeline as Pipeline);
   }
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? defaultLogger();
+  const rawLogger = options.logger ?? defaultLogger();
+  const logger = quietDuringOutages(rawLogger);
   const budgets = resolveBudgets(options.budgets);
   const ledger = new Ledger({
     budgets,
@@ -206,8 +207,10 @@ export function createRuntime(options: RuntimeOptions): Holdfast {
     if (closed) return Promise.reject(holdfastError('SHUTTING_DOWN', {}));
     opening ??= (async () => {
       const store =
-        typeof options.database === 'string' ? await openStore(options.database) : options.database;
-      stopOutageLog = logOutages(store, logger);
+        typeof options.database === 'string'
+          ? await openStore(options.database, storeTimeouts(workerOptions.leaseMs))
+          : options.database;
+      stopOutageLog = logOutages(store, rawLogger);
       try {
         if (options.migrate === false) await assertSchemaCurrent(store);
         else await migrate(store);
@@ -431,6 +434,17 @@ function breakerRecord(provider: string, event: BreakerEvent, now: number): AnyN
     };
   }
   return undefined;
+}
+
+/**
+ * PostgreSQL timeouts that follow the lease: a session left idle inside a transaction (its client
+ * cut off) is ended by the server within a lease, so its row locks never keep another worker from
+ * taking the job over; a query left unanswered by a partition fails after two leases (at least
+ * 30 s, so that slow legitimate queries are not cut). The worker's own lease watchdog stops the
+ * attempts themselves within the lease.
+ */
+function storeTimeouts(leaseMs: number) {
+  return { idleInTransactionTimeoutMs: leaseMs, queryTimeoutMs: Math.max(30_000, 2 * leaseMs) };
 }
 
 /** A gate whose methods first make sure the database is open. */

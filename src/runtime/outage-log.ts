@@ -1,3 +1,4 @@
+import { isStoreOutage } from '../store/database-failure.js';
 import type { Store, StoreHealth } from '../store/store.js';
 import type { Logger } from './logger.js';
 
@@ -43,5 +44,20 @@ export function logOutages(store: Store, logger: Logger): () => void {
   return () => {
     unsubscribe();
     stopReminder();
+  };
+}
+
+/**
+ * The logger the runtime's parts write to: everything passes, except warnings and errors caused
+ * by a store outage — those go to `debug`. During an outage every poll, heartbeat, commit and
+ * reaper run fails with the same DATABASE_UNAVAILABLE; `logOutages` already says it, once.
+ */
+export function quietDuringOutages(logger: Logger): Logger {
+  const outage = (obj: object) => isStoreOutage((obj as { err?: unknown }).err);
+  return {
+    debug: (obj, msg) => logger.debug(obj, msg),
+    info: (obj, msg) => logger.info(obj, msg),
+    warn: (obj, msg) => (outage(obj) ? logger.debug(obj, msg) : logger.warn(obj, msg)),
+    error: (obj, msg) => (outage(obj) ? logger.debug(obj, msg) : logger.error(obj, msg)),
   };
 }

@@ -6,6 +6,7 @@ import {
 } from '../errors/holdfast-error.js';
 import type { ProviderClient } from '../providers/provider-client.js';
 import { decideRetry } from '../resilience/retry-decision.js';
+import { isStoreOutage } from '../store/database-failure.js';
 import { AbortScope, invoke, WorkerStopping } from './abort-scope.js';
 import type { Attempt } from './attempt.js';
 import type { BudgetHooks } from './budget-hooks.js';
@@ -20,7 +21,9 @@ export type AttemptOutcome =
   | 'cancelled'
   | 'released'
   | 'abandoned'
-  | 'parked';
+  | 'parked'
+  /** Cut off by a store outage: the worker requeues the job once the store is back. */
+  | 'interrupted';
 
 export interface AttemptDeps {
   readonly services: RuntimeServices;
@@ -44,6 +47,8 @@ export async function runAttempt(deps: AttemptDeps, attempt: Attempt): Promise<A
   const outcome = await runPipeline(deps, attempt);
   // An aborted step records its end before the attempt's outcome follows it in the timeline.
   await attempt.quiesce();
+  // The store went away under the attempt: not the job's failure, and nothing can be recorded now.
+  if (!outcome.ok && isStoreOutage(outcome.error)) return 'interrupted';
 
   try {
     if (outcome.ok) {
@@ -80,6 +85,7 @@ export async function runAttempt(deps: AttemptDeps, attempt: Attempt): Promise<A
     return await retryOrFail(services, attempt, error);
   } catch (recordError) {
     if (isHoldfastError(recordError) && recordError.code === 'LEASE_LOST') return 'abandoned';
+    if (isStoreOutage(recordError)) return 'interrupted';
     services.logger.error(
       { err: recordError, jobId: attempt.ref.id },
       'could not record the outcome of a job attempt; the job resumes when its lease expires',
@@ -132,11 +138,12 @@ async function prepareParked(deps: AttemptDeps, attempt: Attempt): Promise<'run'
   try {
     decision = await deps.budget.prepareParked(attempt);
   } catch (error) {
+    attempt.dispose();
+    if (isStoreOutage(error)) return 'interrupted';
     services.logger.warn(
       { err: error, jobId: attempt.ref.id },
       'could not take the budget of a parked job; it resumes when its lease expires',
     );
-    attempt.dispose();
     return 'abandoned';
   }
   if (decision.action === 'run') return 'run';
@@ -160,6 +167,7 @@ async function prepareParked(deps: AttemptDeps, attempt: Attempt): Promise<'run'
     });
     return 'failed';
   } catch (error) {
+    if (isStoreOutage(error)) return 'interrupted';
     if (!(isHoldfastError(error) && error.code === 'LEASE_LOST'))
       services.logger.warn({ err: error, jobId: attempt.ref.id }, 'could not park a job waiting for budget');
     return 'abandoned';

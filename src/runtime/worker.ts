@@ -1,4 +1,5 @@
 import { holdfastError, isHoldfastError } from '../errors/holdfast-error.js';
+import type { StoreHealth } from '../store/store.js';
 import type { TimerHandle } from '../time/clock.js';
 import { WorkerStopping } from './abort-scope.js';
 import { Attempt } from './attempt.js';
@@ -6,6 +7,7 @@ import { cancelChannel, jobsChannel } from './channels.js';
 import type { Pipeline } from './pipeline.js';
 import { type AttemptDeps, runAttempt } from './run-attempt.js';
 import { type ClaimedJob, type ClaimRequest, claim, nextDueAt, takeover } from './transitions/claim.js';
+import { type InterruptedJob, requeueInterrupted } from './transitions/recover.js';
 
 type TimerName = 'poll' | 'due' | 'heartbeat' | 'takeover';
 
@@ -20,6 +22,12 @@ const claimAheadBelowMs = 1000;
  * Claims ahead: while attempts are short, up to the concurrency again is claimed before slots
  * free up, so a slot that frees starts its next job at once instead of after a claim round trip.
  * A claimed job that waits longer than a heartbeat period for its slot is handed back.
+ *
+ * Survives the store: while it is down (store.health), nothing is claimed; attempts cut off by
+ * the outage are remembered and, once it is back, put back in the queue at once (fenced by their
+ * lease epoch) rather than left to lease expiry. An attempt whose lease could not be renewed in
+ * time — the database is away, or unreachable behind a partition — is stopped before the lease
+ * runs out: another worker may own the job by then.
  */
 export class Worker {
   readonly #deps: AttemptDeps;
@@ -36,6 +44,9 @@ export class Worker {
   #timers = new Map<TimerName, TimerHandle>();
   #dueAt: number | undefined;
   #unlisten: Array<() => Promise<void>> = [];
+  /** Attempts cut off by a store outage, to put back in the queue once it is back. */
+  readonly #interrupted = new Map<string, InterruptedJob>();
+  #recovering: Promise<void> | undefined;
   /** Moving average of attempt durations, for the claim-ahead decision. */
   #averageMs = 0;
 
@@ -73,6 +84,8 @@ export class Worker {
       );
       this.#unlisten.push(await store.listen(cancelChannel, (jobId) => this.cancelLocal(jobId)));
     }
+    const stopWatching = store.onHealthChange((health) => this.#onHealth(health));
+    this.#unlisten.push(async () => stopWatching());
     this.#schedule('heartbeat', options.heartbeatMs, () => this.#heartbeat());
     this.#schedule('takeover', 0, () => this.#takeover());
     this.#schedule('poll', options.pollMs, () => this.wake());
@@ -123,12 +136,18 @@ export class Worker {
       }
     }
     await services.committer.drain();
+    // Jobs an outage cut off go back to the queue now, if the store is back: not at lease expiry.
+    if (services.store.health.state === 'up') {
+      this.#recover();
+      await this.#recovering;
+    }
     this.#started = false;
   }
 
   /** Looks for due jobs now (coalesces with a claim already under way). */
   wake(): void {
-    if (!this.#started || this.#stopping) return;
+    // While the store is away, claiming would only fail: its return wakes the worker.
+    if (!this.#started || this.#stopping || this.#deps.services.store.health.state === 'down') return;
     if (this.#claiming) {
       this.#again = true;
       return;
@@ -162,15 +181,16 @@ export class Worker {
   }
 
   async #claimLoop(): Promise<void> {
-    const { clock, logger } = this.#deps.services;
+    const { logger } = this.#deps.services;
     try {
       for (;;) {
         const wanted = this.#wanted();
         if (wanted <= 0 || this.#stopping) return;
-        const claimed = await claim(this.#claimRequest(wanted));
+        const request = this.#claimRequest(wanted);
+        const claimed = await claim(request);
         this.#deps.services.bus.publish(claimed.map((c) => c.started));
-        const now = clock.now();
-        for (const job of claimed) this.#ready.push({ job, at: now });
+        // The lease runs from the claim's own clock reading.
+        for (const job of claimed) this.#ready.push({ job, at: request.now });
         this.#fill();
         if (claimed.length < wanted) {
           // Nothing more is due now: learn when something will be, without holding up the next claim.
@@ -200,22 +220,31 @@ export class Worker {
   #fill(): void {
     const { concurrency } = this.#deps.services.options;
     while (this.#active.size < concurrency && this.#ready.length > 0 && !this.#stopping) {
-      this.#start(this.#ready.shift()!.job);
+      const { job, at } = this.#ready.shift()!;
+      this.#start(job, at);
     }
   }
 
-  #start(claimed: ClaimedJob): Attempt {
+  /** Runs a claimed job; `claimedAt` (the runtime's clock) is when its lease began. */
+  #start(claimed: ClaimedJob, claimedAt?: number): Attempt {
     const { services } = this.#deps;
     const pipeline = this.#pipelines.get(claimed.row.pipeline)!;
     const attempt = new Attempt(services, claimed, pipeline);
+    if (claimedAt !== undefined) attempt.leaseUntil = claimedAt + services.options.leaseMs;
     this.#active.set(claimed.row.id, attempt);
     // The slot frees as soon as the outcome is queued: the next job starts while it commits.
     attempt.onOutcome = () => this.#release(attempt);
     const done = runAttempt(this.#deps, attempt).then((outcome) => {
+      services.logger.debug({ jobId: attempt.ref.id, epoch: attempt.ref.epoch, outcome }, 'attempt ended');
       this.#release(attempt);
       this.#running.delete(done);
       this.#onAttemptEnd(attempt, outcome);
       if (outcome === 'retry-scheduled' || outcome === 'parked') this.#noteDue();
+      if (outcome === 'interrupted' || (outcome === 'abandoned' && services.store.health.state === 'down')) {
+        this.#interrupted.set(attempt.ref.id, { id: attempt.ref.id, epoch: attempt.ref.epoch });
+        // The outage may already be over (a brief one): then put it back now.
+        if (services.store.health.state === 'up') this.#recover();
+      }
     });
     this.#running.add(done);
     return attempt;
@@ -279,11 +308,14 @@ export class Worker {
 
   /**
    * Renews the leases of running jobs (an attempt whose lease was lost or that was cancelled
-   * stops), and hands back claimed jobs that waited too long for a slot.
+   * stops), stops attempts whose lease could not be renewed in time, and hands back claimed jobs
+   * that waited too long for a slot. Renewals are not waited for: a renewal stuck behind a
+   * partition must not hold up the lease watchdog.
    */
-  async #heartbeat(): Promise<void> {
-    const { clock, options, logger } = this.#deps.services;
-    const stale = clock.now() - options.heartbeatMs;
+  #heartbeat(): void {
+    const { clock, options, logger, store } = this.#deps.services;
+    const now = clock.now();
+    const stale = now - options.heartbeatMs;
     while (this.#ready.length > 0 && this.#ready[0]!.at <= stale) {
       this.#start(this.#ready.shift()!.job).abort(new WorkerStopping());
     }
@@ -291,27 +323,93 @@ export class Worker {
     const attempts = [...this.#active.values()].filter(
       (a) => !(isHoldfastError(a.scope.reason) && a.scope.reason.code === 'LEASE_LOST'),
     );
-    await Promise.all(
-      attempts.map(async (attempt) => {
-        try {
-          const result = await attempt.commit({ kind: 'heartbeat' });
-          if (result.cancelRequested) attempt.abort(holdfastError('CANCELLED', { jobId: attempt.ref.id }));
-        } catch (error) {
-          if (isHoldfastError(error) && error.code === 'LEASE_LOST') attempt.abort(error);
-          else logger.warn({ err: error, jobId: attempt.ref.id }, 'lease renewal failed');
-        }
-      }),
-    );
+    // Stop before the lease runs out, with a margin for timers that fire late on a busy machine.
+    const margin = options.heartbeatMs / 4;
+    for (const attempt of attempts) {
+      if (now < attempt.leaseUntil - margin) continue;
+      attempt.abort(
+        holdfastError(
+          'LEASE_LOST',
+          { jobId: attempt.ref.id, workerId: this.#deps.services.workerId },
+          {
+            message: `The lease of job ${attempt.ref.id} could not be renewed in time (the database did not answer); the attempt stopped so that another worker can take the job over`,
+          },
+        ),
+      );
+    }
+    if (store.health.state === 'down') return;
+    for (const attempt of attempts) {
+      if (attempt.renewing || attempt.scope.aborted) continue;
+      attempt.renewing = true;
+      const sentAt = clock.now();
+      attempt
+        .commit({ kind: 'heartbeat' })
+        .then(
+          (result) => {
+            attempt.leaseUntil = Math.max(attempt.leaseUntil, sentAt + options.leaseMs);
+            if (result.cancelRequested) attempt.abort(holdfastError('CANCELLED', { jobId: attempt.ref.id }));
+          },
+          (error: unknown) => {
+            if (isHoldfastError(error) && error.code === 'LEASE_LOST') attempt.abort(error);
+            else logger.warn({ err: error, jobId: attempt.ref.id }, 'lease renewal failed');
+          },
+        )
+        .finally(() => {
+          attempt.renewing = false;
+        });
+    }
+  }
+
+  #onHealth(health: StoreHealth): void {
+    if (health.state === 'down' || !this.#started || this.#stopping) return;
+    this.#recover();
+    this.wake();
+  }
+
+  /** Puts the attempts cut off by an outage back in the queue (fenced); keeps those it could not. */
+  #recover(): void {
+    if (this.#recovering !== undefined || this.#interrupted.size === 0) return;
+    const { services } = this.#deps;
+    const jobs = [...this.#interrupted.values()];
+    this.#recovering = requeueInterrupted(services.store, jobs, {
+      now: services.clock.now(),
+      workerId: services.workerId,
+      origin: services.store.shared ? services.bus.origin : undefined,
+      error: holdfastError('DATABASE_UNAVAILABLE', {
+        database: services.store.description,
+        reason: 'terminated',
+        operation: 'step',
+      }).serialize(),
+    })
+      .then((events) => {
+        for (const job of jobs) if (this.#interrupted.get(job.id) === job) this.#interrupted.delete(job.id);
+        services.bus.publish(events);
+        if (events.length > 0) this.wake();
+      })
+      .catch((error: unknown) =>
+        services.logger.warn({ err: error }, 'could not put back the jobs an outage cut off; trying again'),
+      )
+      .finally(() => {
+        this.#recovering = undefined;
+        // Attempts that ended while this round ran (they were still finishing their step) go next.
+        const round = new Set(jobs);
+        if (
+          [...this.#interrupted.values()].some((job) => !round.has(job)) &&
+          services.store.health.state === 'up'
+        )
+          this.#recover();
+      });
   }
 
   /** Claims jobs of dead workers (lease expired); they resume at their last checkpoint (G5). */
   async #takeover(): Promise<void> {
     const free = this.#deps.services.options.concurrency - this.#active.size - this.#ready.length;
-    if (free <= 0 || this.#stopping) return;
+    if (free <= 0 || this.#stopping || this.#deps.services.store.health.state === 'down') return;
     try {
-      const claimed = await takeover(this.#claimRequest(free));
+      const request = this.#claimRequest(free);
+      const claimed = await takeover(request);
       this.#deps.services.bus.publish(claimed.map((c) => c.started));
-      for (const job of claimed) this.#start(job);
+      for (const job of claimed) this.#start(job, request.now);
     } catch (error) {
       this.#deps.services.logger.warn({ err: error }, 'taking over expired jobs failed');
     }

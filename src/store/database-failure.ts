@@ -72,6 +72,18 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return unavailableReason(error) !== undefined;
 }
 
+/**
+ * Whether `error` says the store as a whole is away — a PostgreSQL outage (DATABASE_UNAVAILABLE)
+ * or an embedded database whose disk refuses writes (STORE_UNWRITABLE) — rather than that one
+ * operation failed. Work interrupted by an outage is resumed once the store is back; it is not a
+ * failure of the job, and it is logged once for the outage, not once per operation.
+ */
+export function isStoreOutage(error: unknown): boolean {
+  return (
+    isHoldfastError(error) && (error.code === 'DATABASE_UNAVAILABLE' || error.code === 'STORE_UNWRITABLE')
+  );
+}
+
 /** A DATABASE_UNAVAILABLE error for `error`, or undefined if it is not an outage. */
 export function databaseUnavailable(
   error: unknown,

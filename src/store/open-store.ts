@@ -6,6 +6,10 @@ export interface OpenStoreOptions {
   /** Connections in the pool for PostgreSQL (default 10). */
   readonly poolSize?: number;
   readonly onError?: (error: Error) => void;
+  /** PostgreSQL: see PostgresStoreOptions.queryTimeoutMs. */
+  readonly queryTimeoutMs?: number;
+  /** PostgreSQL: see PostgresStoreOptions.idleInTransactionTimeoutMs. */
+  readonly idleInTransactionTimeoutMs?: number;
 }
 
 /**
@@ -16,7 +20,7 @@ export interface OpenStoreOptions {
  */
 export async function openStore(database: string, options: OpenStoreOptions = {}): Promise<Store> {
   if (/^postgres(ql)?:\/\//.test(database)) {
-    return PostgresStore.open({ url: database, poolSize: options.poolSize, onError: options.onError });
+    return PostgresStore.open({ url: database, ...options });
   }
   if (database === 'memory://' || database === ':memory:') return PgliteStore.open();
   const dir = database.startsWith('file://') ? new URL(database).pathname : database;

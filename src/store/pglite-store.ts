@@ -48,7 +48,7 @@ export class PgliteStore implements Store {
   readonly #lock: DataDirLock | undefined;
   readonly #mutex = new Mutex();
   readonly #listeners = new Map<string, Set<(payload: string) => void>>();
-  readonly #health = new StoreHealthMonitor();
+  readonly #health = new StoreHealthMonitor(() => this.query('select 1'));
   readonly #dataDir: string | undefined;
   readonly #faults: boolean;
   #fault: string | null = null;
@@ -164,6 +164,7 @@ export class PgliteStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#health.close();
     try {
       await this.#mutex.run(async () => {
         // An engine that could not write cannot take a shutdown checkpoint either.

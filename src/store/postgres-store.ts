@@ -22,6 +22,17 @@ export interface PostgresStoreOptions {
   /** Give up connecting after this long (default 5 s), so an unreachable database fails fast. */
   readonly connectTimeoutMs?: number;
   /**
+   * Give up waiting for a query's answer after this long (default: never). A partition — a link
+   * that stops answering without a reset — otherwise leaves a query waiting for as long as TCP
+   * keeps the dead connection, which can be many minutes.
+   */
+  readonly queryTimeoutMs?: number;
+  /**
+   * Ask the server to end a session left idle inside a transaction for this long (default: never),
+   * so that a client cut off mid-transaction does not hold its row locks until TCP gives up.
+   */
+  readonly idleInTransactionTimeoutMs?: number;
+  /**
    * Where to report connection errors that are not an outage (an outage shows in `health`, once,
    * however many connections it breaks). Default: stderr.
    */
@@ -68,7 +79,7 @@ export class PostgresStore implements Store {
     string,
     Set<{ fn: (payload: string) => void; options?: ListenOptions | undefined }>
   >();
-  readonly #health = new StoreHealthMonitor();
+  readonly #health = new StoreHealthMonitor(() => this.query('select 1'));
   #listener: pg.Client | undefined;
   #listenerReady: Promise<pg.Client> | undefined;
   #closed = false;
@@ -80,6 +91,10 @@ export class PostgresStore implements Store {
       // A peer that vanished without a reset (a partition) is noticed by TCP keepalive.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
+      ...(options.queryTimeoutMs === undefined ? {} : { query_timeout: options.queryTimeoutMs }),
+      ...(options.idleInTransactionTimeoutMs === undefined
+        ? {}
+        : { idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs }),
       types,
     };
     this.#pool = new pg.Pool({ ...this.#config, max: options.poolSize ?? 10 });
@@ -214,6 +229,7 @@ export class PostgresStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#health.close();
     const listener = this.#listener;
     this.#listener = undefined;
     await listener?.end().catch(() => {});

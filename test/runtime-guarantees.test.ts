@@ -239,7 +239,8 @@ for (const backend of backends) {
       const rescuer = createHoldfast({
         database: store,
         pipelines: [make('rescuer', false)],
-        worker: { lease: '300ms' },
+        // Short enough to take over at once, long enough that a busy machine renews it in time.
+        worker: { lease: '2s' },
       });
       try {
         await stuck.start();

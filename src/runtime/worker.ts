@@ -323,10 +323,13 @@ export class Worker {
     const attempts = [...this.#active.values()].filter(
       (a) => !(isHoldfastError(a.scope.reason) && a.scope.reason.code === 'LEASE_LOST'),
     );
-    // Stop before the lease runs out, with a margin for timers that fire late on a busy machine.
+    // Stop before the lease runs out, with a margin for timers that fire late on a busy machine —
+    // when the database is away, or a renewal was sent and is still unanswered (a partition). A
+    // heartbeat merely late (a busy event loop) renews below instead; fencing covers the rest.
     const margin = options.heartbeatMs / 4;
+    const away = store.health.state === 'down';
     for (const attempt of attempts) {
-      if (now < attempt.leaseUntil - margin) continue;
+      if (now < attempt.leaseUntil - margin || !(away || attempt.renewing)) continue;
       attempt.abort(
         holdfastError(
           'LEASE_LOST',
